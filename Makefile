@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install demo stop test lint bench peer browser clean
+.PHONY: install demo scale stop test lint bench peer browser clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,10 @@ peer: $(PEER_DIR)/node_modules/.stamp
 demo: install
 	$(BIN)/carecoord up --demo
 	@echo "  Chat from a terminal       $(BIN)/carecoord sandbox patients; $(BIN)/carecoord chat --patient <id> \"When is my next appointment?\""
+
+# The scale-out topology on this machine: PostgreSQL, Redis, a Chroma server, two API workers, the console.
+scale: install
+	$(BIN)/carecoord up --scale
 
 stop:
 	-@$(BIN)/carecoord down

@@ -29,6 +29,10 @@ STATE_TYPES: list[tuple[str, str]] = [
     ("knowledge.passage", "Passage"),
 ]
 """Every type the graph state holds: checkpoints deserialize these and nothing else."""
+POOL_SIZE = 8
+"""Connections per process: the API's turn threads plus its streams' state reads."""
+POOL_TIMEOUT_S = 10.0
+"""How long a checkpoint read or write waits for a connection before the turn fails cleanly."""
 
 
 def state_serde() -> JsonPlusSerializer:
@@ -41,13 +45,27 @@ def open_checkpointer(database_url: str | None, data_dir: Path) -> Iterator[Base
     """A ready checkpointer for the configured store, closed on exit."""
     if database_url and database_url.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
         from langgraph.checkpoint.postgres import PostgresSaver
-        from psycopg import Connection
+        from psycopg.errors import UniqueViolation
         from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
 
         url = database_url.replace("postgresql+psycopg://", "postgresql://")
-        with Connection.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row) as pg:
-            postgres = PostgresSaver(pg, serde=state_serde())
-            postgres.setup()
+        # A pool that checks each connection before lending it: after a PostgreSQL restart the next
+        # turn gets a fresh connection instead of the dead one (no restart of ours needed).
+        with ConnectionPool(
+            url,
+            min_size=1,
+            max_size=POOL_SIZE,
+            timeout=POOL_TIMEOUT_S,
+            check=ConnectionPool.check_connection,
+            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+            open=True,
+        ) as pool:
+            postgres = PostgresSaver(pool, serde=state_serde())  # type: ignore[arg-type]
+            try:
+                postgres.setup()
+            except UniqueViolation:  # another process ran the same setup at the same moment
+                postgres.setup()
             yield postgres
         return
     from langgraph.checkpoint.sqlite import SqliteSaver

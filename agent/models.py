@@ -102,6 +102,8 @@ class Evidence(Frozen):
     abstain: bool = False
     """Retrieval found nothing relevant enough to quote."""
     tool_errors: tuple[str, ...] = ()
+    knowledge_unavailable: bool = False
+    """The knowledge index could not be reached, so no guidance could be looked up."""
 
 
 class Citation(Frozen):

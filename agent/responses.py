@@ -35,6 +35,7 @@ class Responses(BaseModel):
     urgent_sent: str
     emergency_sent: str
     tool_failure: str
+    library_failure: str
     verifier_escalated: str
     low_confidence: str
     decision_approved: str

@@ -151,10 +151,34 @@ class ChatService:
         snapshot = self.graph.get_state(self._config(thread_id))
         return bool(snapshot.interrupts)
 
+    def was_interrupted(self, thread_id: str) -> bool:
+        """Whether a turn on the thread stopped half-way (its process died): nodes are left to run."""
+        snapshot = self.graph.get_state(self._config(thread_id))
+        return bool(snapshot.next) and not snapshot.interrupts
+
+    def recover(self, patient_id: str, thread_id: str) -> ChatResult | None:
+        """Finish an interrupted turn from its last checkpoint; None when there is none.
+
+        Re-running is safe: escalations dedupe on thread, turn and kind, and drafts carry stable
+        identifiers, so whatever the dead process had already filed is not filed twice.
+        """
+        if not self.was_interrupted(thread_id):
+            return None
+        started = time.perf_counter()
+        self.graph.invoke(None, self._config(thread_id), context=self._context(patient_id, thread_id))
+        state = self.state(thread_id)
+        self._audit_answer(patient_id, thread_id, state.question, state)
+        return to_result(thread_id, state, (time.perf_counter() - started) * 1000)
+
     def turn(self, patient_id: str, message: str, thread_id: str | None = None) -> ChatResult:
-        """Answer one patient message on a thread (new thread when none is given)."""
+        """Answer one patient message on a thread (new thread when none is given).
+
+        An interrupted turn on the thread is finished first, so a new message never buries it.
+        """
         started = time.perf_counter()
         thread = thread_id or f"t-{uuid.uuid4().hex[:12]}"
+        if thread_id is not None:
+            self.recover(patient_id, thread)
         config = self._config(thread)
         context = self._context(patient_id, thread)
         payload: Any
@@ -164,14 +188,19 @@ class ChatService:
             payload = {"question": message}
         self.graph.invoke(payload, config, context=context)
         state = self.state(thread)
-        if self.audit is not None:
-            subjects = [f"Patient/{patient_id}", f"thread:{thread}"]
-            if state.escalation is not None:
-                subjects.append(f"review:{state.escalation.id}")
-            input_hash = hashlib.sha256(message.encode()).hexdigest()
-            reasoner = self._reasoner_version(state.reasoner)
-            self.audit.append("agent", "answer", subjects, state.final_text, reasoner, input_hash)
+        self._audit_answer(patient_id, thread, message, state)
         return to_result(thread, state, (time.perf_counter() - started) * 1000)
+
+    def _audit_answer(self, patient_id: str, thread_id: str, message: str, state: TurnState) -> None:
+        """Log the answer (its text is hashed by the log) with the message's hash."""
+        if self.audit is None:
+            return
+        subjects = [f"Patient/{patient_id}", f"thread:{thread_id}"]
+        if state.escalation is not None:
+            subjects.append(f"review:{state.escalation.id}")
+        input_hash = hashlib.sha256(message.encode()).hexdigest()
+        reasoner = self._reasoner_version(state.reasoner)
+        self.audit.append("agent", "answer", subjects, state.final_text, reasoner, input_hash)
 
     def deliver(self, patient_id: str, thread_id: str, decision: Decision) -> str:
         """Resume a parked thread with a clinician's decision; returns the line the patient sees."""

@@ -10,6 +10,7 @@ import typer
 
 from agent.cli import chat
 from carecoord.commands.audit import app as audit_app
+from carecoord.commands.db import app as db_app
 from carecoord.commands.review import app as review_app
 from carecoord.commands.up import down, up
 from carecoord.commands.users import app as users_app
@@ -39,6 +40,7 @@ app.add_typer(
 )
 app.add_typer(users_app, name="users", help="Clinician and admin accounts (bcrypt-hashed passwords).")
 app.add_typer(audit_app, name="audit", help="The hash-chained audit log: verify it, read it.")
+app.add_typer(db_app, name="db", help="The database schema: create or migrate every table.")
 
 app.command("serve", help="Run the patient API and chat widget (uvicorn).")(serve)
 app.add_typer(tokens_app, name="tokens", help="Mint patient tokens for the API.")
@@ -49,6 +51,19 @@ app.command("up", help="Start everything on this machine: seeded sandbox, index,
 app.command("down", help="Stop what `carecoord up` started.")(down)
 
 
+OUTAGE_EXIT = 3
+"""Exit code when a store is down or full: a condition to retry, not a bug (those keep tracebacks)."""
+
+
 def main() -> None:
-    """Entry point for `python -m carecoord`."""
-    app()
+    """Entry point of `carecoord` and `python -m carecoord`: store outages get one clear line."""
+    from carecoord.outages import MESSAGES, classify
+
+    try:
+        app()
+    except Exception as exc:
+        outage = classify(exc)
+        if outage is None:
+            raise
+        typer.echo(f"Error ({outage}): {MESSAGES[outage]}", err=True)
+        raise SystemExit(OUTAGE_EXIT) from None

@@ -1,7 +1,8 @@
 """Background services for `carecoord up` / `down`: detached processes with pid files and logs.
 
-Each service is one `carecoord …` command. `up` is idempotent: a service that already answers is left
-alone, so running `make demo` twice is fast and starts nothing twice.
+Each service is one `carecoord …` command (or, for the Chroma server, the `chroma` command beside it).
+`up` is idempotent: a service that already answers is left alone, so running `make demo` twice is
+fast and starts nothing twice.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ class Service:
     args: tuple[str, ...]
     health_url: str
     public_url: str
+    program: tuple[str, ...] = (sys.executable, "-m", "carecoord")
+    """What runs `args`: the CareCoord CLI unless a service says otherwise."""
 
 
 def free_port() -> int:
@@ -56,7 +59,7 @@ def start(service: Service, data_dir: Path, env: dict[str, str], timeout_s: floa
     folder.mkdir(parents=True, exist_ok=True)
     log = (folder / f"{service.name}.log").open("ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "carecoord", *service.args],
+        [*service.program, *service.args],
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, **env},
@@ -86,8 +89,8 @@ def stop(name: str, data_dir: Path) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
     except OSError:
         return False
-    if "carecoord" not in cmdline:
-        return False
+    if "carecoord" not in cmdline and "chroma" not in cmdline:
+        return False  # the pid was reused by something that is not ours
     try:
         os.killpg(pid, signal.SIGTERM)
     except ProcessLookupError:

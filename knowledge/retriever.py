@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from knowledge.abstention import AbstentionPolicy, Evidence
 from knowledge.chunking import Chunk
 from knowledge.embedder import Embedder
+from knowledge.errors import KnowledgeUnavailable
 from knowledge.index import KnowledgeIndex
 from knowledge.lexical import LexicalIndex
 from knowledge.lexicon import Lexicon, load_expansions
@@ -87,8 +88,17 @@ class HybridRetriever:
     def search(
         self, query: str, k: int = 5, audience: str | None = None, topics: list[str] | None = None
     ) -> RetrievalResult:
-        """The `k` best passages for `query`, optionally only for an audience or any of some topics."""
-        ranking = self.rank(query, k, audience, topics)
+        """The `k` best passages for `query`, optionally only for an audience or any of some topics.
+
+        Raises `KnowledgeUnavailable` when a Chroma server does not answer (down, restarting).
+        """
+        import httpx
+        from chromadb.errors import ChromaError
+
+        try:
+            ranking = self.rank(query, k, audience, topics)
+        except (httpx.TransportError, ChromaError) as exc:
+            raise KnowledgeUnavailable(f"the knowledge index did not answer: {type(exc).__name__}") from exc
         return RetrievalResult(
             passages=ranking.passages,
             abstain=self.policy.abstain(ranking.evidence),

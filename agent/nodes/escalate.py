@@ -49,6 +49,13 @@ def _decide(state: TurnState, policy_level: dict[str, EscalationLevel]) -> _Need
         return _Need(
             "clinical_question", "routine", "The EHR could not be reached during the turn", said.tool_failure
         )
+    if evidence and evidence.knowledge_unavailable:
+        return _Need(
+            "clinical_question",
+            "routine",
+            "The knowledge index could not be reached during the turn",
+            said.library_failure,
+        )
     if answer is not None and not answer.substantive and plan and plan.needs_guidance:
         return _Need(
             "clinical_question",

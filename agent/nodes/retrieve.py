@@ -10,6 +10,7 @@ from agent.context import Context
 from agent.models import Evidence
 from agent.state import TurnState
 from agent.vocabulary import unknown_terms
+from knowledge.errors import KnowledgeUnavailable
 
 
 def retrieve(state: TurnState, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -19,7 +20,13 @@ def retrieve(state: TurnState, runtime: Runtime[Context]) -> dict[str, Any]:
     the corpus nor the patient's record mentions: passages about other things cannot answer it.
     """
     assert state.plan is not None and state.plan.guidance_query
-    found = runtime.context.knowledge.search(state.plan.guidance_query, k=5, audience="patient")
+    try:
+        found = runtime.context.knowledge.search(state.plan.guidance_query, k=5, audience="patient")
+    except KnowledgeUnavailable as exc:
+        evidence = (state.evidence or Evidence()).model_copy(
+            update={"passages": (), "abstain": True, "knowledge_unavailable": True}
+        )
+        return {"evidence": evidence, "trace": [*state.trace, f"retrieve: {exc}"], "steps": state.steps + 1}
     names = tuple(f.text for f in (state.evidence.facts if state.evidence else ()))
     unknown = unknown_terms(state.question, extra=names)
     abstain = found.abstain or bool(unknown)

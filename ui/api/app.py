@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, asynccontextmanager, contextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -15,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 
 from agent.service import ChatService
+from carecoord.outages import is_dependency_down
 from carecoord.settings import Settings
 from ui.api import demo, health, routes
 from ui.api.auth import TokenService
@@ -29,6 +32,7 @@ from ui.api.store import TranscriptStore
 from ui.api.turns import TurnRunner
 
 ServiceFactory = Callable[[Settings], AbstractContextManager[ChatService]]
+log = logging.getLogger("carecoord.api")
 
 
 @contextmanager
@@ -37,6 +41,29 @@ def _open_service(settings: Settings) -> Iterator[ChatService]:
 
     with open_chat_service(settings) as service:
         yield service
+
+
+STARTUP_RETRY_MAX_S = 10.0
+
+
+async def _wait_for_dependencies(
+    open_all: Callable[[], tuple[ChatService, TranscriptStore]],
+) -> tuple[ChatService, TranscriptStore]:
+    """Open the services, waiting while the database or Chroma is down.
+
+    A worker that exits during startup makes uvicorn stop every worker, so a worker replacing a dead
+    one while a server restarts must wait here (not serving; the other workers do) instead of failing.
+    """
+    delay = 1.0
+    while True:
+        try:
+            return open_all()
+        except Exception as exc:
+            if not is_dependency_down(exc):
+                raise
+            log.warning("startup waits for a dependency (%s); retrying in %.0f s", type(exc).__name__, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, STARTUP_RETRY_MAX_S)
 
 
 def check_settings(settings: Settings) -> None:
@@ -55,10 +82,17 @@ def create_app(settings: Settings, open_service: ServiceFactory = _open_service)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from carecoord.db import make_engine
 
-        with open_service(settings) as service:
-            store = TranscriptStore(
-                make_engine(settings.sqlalchemy_url), TranscriptCipher.from_settings(settings)
-            )
+        with ExitStack() as stack:
+
+            def open_all() -> tuple[ChatService, TranscriptStore]:
+                with ExitStack() as attempt:  # a failed attempt closes what it opened
+                    service = attempt.enter_context(open_service(settings))
+                    cipher = TranscriptCipher.from_settings(settings)
+                    store = TranscriptStore(make_engine(settings.sqlalchemy_url), cipher)
+                    stack.enter_context(attempt.pop_all())
+                    return service, store
+
+            service, store = await _wait_for_dependencies(open_all)
             metrics = ApiMetrics(CollectorRegistry())
             notifier = Notifier()
             turns = TurnRunner(service, store, metrics, notifier, settings.api_turn_threads)

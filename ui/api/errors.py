@@ -15,6 +15,8 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from carecoord.outages import MESSAGES, classify
+
 log = logging.getLogger("carecoord.api")
 
 
@@ -103,8 +105,15 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
 
 
+OUTAGE_RETRY_S = 30
+"""`Retry-After` of a 503 caused by a store outage."""
+
+
 class CatchAll:
-    """ASGI middleware: an unexpected exception becomes a JSON 500 and a log line with its type only."""
+    """ASGI middleware: a store outage becomes a JSON 503, anything else a JSON 500; logs name types only.
+
+    Outages (database down, disk full) are expected in production and say so; a 500 means a bug.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -125,7 +134,14 @@ class CatchAll:
         try:
             await self.app(scope, receive, watch)
         except Exception as exc:  # the last line of defence: a bug must not leak request text
-            log.error("unhandled %s on %s %s", type(exc).__name__, scope.get("method"), scope.get("path"))
-            if not started:
+            outage = classify(exc)
+            if outage is not None:
+                log.warning(
+                    "%s (%s) on %s %s", outage, type(exc).__name__, scope.get("method"), scope.get("path")
+                )
+                response = error_response(503, outage, MESSAGES[outage], {"Retry-After": str(OUTAGE_RETRY_S)})
+            else:
+                log.error("unhandled %s on %s %s", type(exc).__name__, scope.get("method"), scope.get("path"))
                 response = error_response(500, "internal", "Something went wrong on our side.")
+            if not started:
                 await response(scope, receive, send)

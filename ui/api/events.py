@@ -38,6 +38,8 @@ class AnswerEvent(ChatResult):
     """The assistant's answer: the `ChatResult` fields (text with [n] markers, citations, grounding)."""
 
     type: Literal["answer"] = "answer"
+    recovered: bool = False
+    """The answer to an earlier message whose turn was interrupted, finished from its checkpoint."""
 
 
 class EscalationEvent(BaseModel):

@@ -16,11 +16,18 @@ from sqlalchemy.orm import Session
 
 from carecoord.db import Base
 from ui.api.crypto import Sealed, TranscriptCipher
-from ui.api.events import EVENT_ADAPTER, StoredEvent, ThreadEvent
+from ui.api.events import EVENT_ADAPTER, ErrorEvent, StoredEvent, ThreadEvent
 from ui.api.tables import ChatMessage, ChatThread
 
-STALE_TURN = timedelta(minutes=10)
-"""A turn lock older than this belongs to a worker that died; the next message may take it."""
+TURN_LEASE = timedelta(seconds=15)
+"""A turn lock not renewed for this long belongs to a worker that died; the next message may take it."""
+LEASE_RENEW_S = 3.0
+"""How often a running turn renews its lock (well inside `TURN_LEASE`)."""
+INTERRUPTED = ErrorEvent(
+    code="turn_interrupted",
+    message="The answer to your last message was interrupted. Send a message to continue; "
+    "nothing you sent was lost.",
+)
 
 
 @dataclass(frozen=True)
@@ -77,12 +84,44 @@ class TranscriptStore:
                 update(ChatThread)
                 .where(ChatThread.id == thread_id)
                 .where(
-                    or_(ChatThread.turn_started_at.is_(None), ChatThread.turn_started_at < now - STALE_TURN)
+                    or_(ChatThread.turn_started_at.is_(None), ChatThread.turn_started_at < now - TURN_LEASE)
                 )
                 .values(turn_started_at=now)
             )
             session.commit()
             return bool(getattr(result, "rowcount", 0) == 1)
+
+    def renew_turn(self, thread_id: str) -> None:
+        """Renew a running turn's lock, so other workers can tell it from one whose worker died."""
+        with Session(self.engine) as session:
+            session.execute(
+                update(ChatThread)
+                .where(ChatThread.id == thread_id, ChatThread.turn_started_at.is_not(None))
+                .values(turn_started_at=datetime.now(UTC))
+            )
+            session.commit()
+
+    def interrupt_stale_turn(self, thread: ThreadInfo) -> StoredEvent | None:
+        """End a turn whose worker died (its lock was not renewed): release it and tell the patient.
+
+        A compare-and-set on the lock's timestamp, so of all the streams watching, one stores the event.
+        """
+        with Session(self.engine, expire_on_commit=False) as session:
+            held = session.scalar(select(ChatThread.turn_started_at).where(ChatThread.id == thread.id))
+            if held is None or _utc(held) >= datetime.now(UTC) - TURN_LEASE:
+                return None
+            released = session.execute(
+                update(ChatThread)
+                .where(ChatThread.id == thread.id, ChatThread.turn_started_at == held)
+                .values(turn_started_at=None)
+            )
+            if getattr(released, "rowcount", 0) != 1:
+                session.rollback()
+                return None
+            row = self._row(thread, INTERRUPTED, None)
+            session.add(row)
+            session.commit()
+        return StoredEvent(id=row.id, created=_utc(row.created_at), event=INTERRUPTED)
 
     def end_turn(self, thread_id: str) -> None:
         """Release the turn lock."""

@@ -3,7 +3,10 @@
 It replays stored events after the client's last id (`Last-Event-ID` on an `EventSource` retry, or
 `?after=`), then follows the store: woken at once by this worker's turns, re-reading every second for
 events other workers stored, and reading the checkpoint for clinicians' decisions while an
-escalation waits.
+escalation waits. Once a second it also ends a turn whose worker died (its lock was not renewed), so
+the patient hears that the answer was interrupted instead of waiting forever.
+
+While the database is down the stream stays open and keeps trying; it resumes when the store answers.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import AsyncIterator
 
 from starlette.requests import Request
 
+from carecoord.outages import classify
 from ui.api.decisions import sync_decisions
 from ui.api.events import to_sse
 from ui.api.state import ApiState
@@ -25,6 +29,12 @@ POLL_S = 1.0
 KEEPALIVE_S = 15.0
 MAX_STREAM_S = 600.0
 """A stream ends after this long; the client reconnects with its last id and loses nothing."""
+
+
+def _watch_turn(api: ApiState, thread: ThreadInfo) -> bool:
+    """Store new decisions and end a dead worker's turn; True when anything new was stored."""
+    decided = sync_decisions(api.service, api.store, thread)
+    return bool(decided) or api.store.interrupt_stale_turn(thread) is not None
 
 
 async def thread_events(
@@ -39,16 +49,21 @@ async def thread_events(
             if await request.is_disconnected():
                 return
             wake.clear()
-            events = await asyncio.to_thread(api.store.events, thread.id, after)
-            for stored in events:
-                after = stored.id
-                yield to_sse(stored)
-                last_sent = time.monotonic()
-            now = time.monotonic()
-            if now - last_sync >= POLL_S:
-                last_sync = now
-                if await asyncio.to_thread(sync_decisions, api.service, api.store, thread):
-                    continue
+            try:
+                events = await asyncio.to_thread(api.store.events, thread.id, after)
+                for stored in events:
+                    after = stored.id
+                    yield to_sse(stored)
+                    last_sent = time.monotonic()
+                now = time.monotonic()
+                if now - last_sync >= POLL_S:
+                    last_sync = now
+                    if await asyncio.to_thread(_watch_turn, api, thread):
+                        continue
+            except Exception as exc:
+                if classify(exc) is None:
+                    raise
+                now = time.monotonic()  # the store is down: keep the stream, try again next poll
             if now - last_sent >= KEEPALIVE_S:
                 yield ": keep-alive\n\n"
                 last_sent = now

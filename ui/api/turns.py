@@ -3,23 +3,29 @@
 `ChatService.turn` is synchronous, so each turn runs in a worker thread of a bounded pool; while it
 runs, the thread's checkpoint is read every few hundred milliseconds to turn the plan's tools into
 status lines. The caller holds the thread's turn lock (one turn at a time per thread, across workers);
-the runner releases it when the turn ends, however it ends.
+the runner renews it while the turn runs and releases it when the turn ends, however it ends. If this
+process dies mid-turn, the lock lapses, a stream tells the patient, and the next message first
+finishes the interrupted turn from its checkpoint (`ChatService.recover`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from agent.result import ChatResult
 from agent.service import ChatService
+from agent.state import TurnState
+from carecoord.outages import MESSAGES, classify
 from tools.errors import FhirError, PatientIsolationError
 from ui.api.events import AnswerEvent, ErrorEvent, EscalationEvent, StatusEvent, ThreadEvent
 from ui.api.metrics import ApiMetrics
 from ui.api.notify import Notifier
 from ui.api.status import progress, status_lines
-from ui.api.store import ThreadInfo, TranscriptStore
+from ui.api.store import LEASE_RENEW_S, ThreadInfo, TranscriptStore
 
 log = logging.getLogger("carecoord.api")
 PROGRESS_POLL_S = 0.25
@@ -27,6 +33,8 @@ FAILURES = {
     "fhir_unavailable": "Your health record could not be reached just now. Please try again in a minute.",
     "turn_refused": "This request could not be completed safely.",
     "turn_failed": "Something went wrong answering that. Please try again.",
+    "database_unavailable": "Your conversation could not be saved just now. Please try again in a minute.",
+    "storage_full": MESSAGES["storage_full"],
 }
 """What the patient reads when a turn ends in an error, by code."""
 
@@ -76,29 +84,65 @@ class TurnRunner:
         except PatientIsolationError as exc:
             closing = self._failed(thread, "turn_refused", started, exc)
         except Exception as exc:  # a background task has no caller to raise to: the patient must hear back
-            closing = self._failed(thread, "turn_failed", started, exc)
+            closing = self._failed(thread, classify(exc) or "turn_failed", started, exc)
         try:
             await asyncio.to_thread(self.store.finish_turn, thread, closing)
             finished = True
+        except Exception as exc:  # the store is down: the lock lapses and a stream reports the turn
+            log.warning("turn thread=%s could not be stored: %s", thread.id, type(exc).__name__)
         finally:
             if not finished:
-                await asyncio.to_thread(self.store.end_turn, thread.id)
+                await self._release(thread)
             self.notifier.poke(thread.id)
+
+    async def _release(self, thread: ThreadInfo) -> None:
+        try:
+            await asyncio.to_thread(self.store.end_turn, thread.id)
+        except Exception as exc:  # same: the lapsing lease releases it
+            log.warning("turn thread=%s lock not released: %s", thread.id, type(exc).__name__)
+
+    async def _renew(self, thread: ThreadInfo) -> None:
+        try:
+            await asyncio.to_thread(self.store.renew_turn, thread.id)
+        except Exception as exc:  # a missed renewal only matters if the store stays down a whole lease
+            log.warning("turn thread=%s lease not renewed: %s", thread.id, type(exc).__name__)
+
+    def _closing(self, result: ChatResult, state: TurnState, recovered: bool = False) -> list[ThreadEvent]:
+        """The answer and any escalation a finished turn adds to the transcript."""
+        closing: list[ThreadEvent] = [AnswerEvent(**result.model_dump(), recovered=recovered)]
+        if result.escalation is not None:
+            filed = state.escalation
+            summary = filed.summary if filed is not None and filed.id == result.escalation.id else ""
+            closing.append(EscalationEvent(**result.escalation.model_dump(), summary=summary))
+        return closing
+
+    async def _recover(self, thread: ThreadInfo) -> None:
+        """Finish and store a turn a dead worker left half-done, before the new message's turn."""
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(self.pool, self.service.recover, thread.patient_id, thread.id)
+        if result is None:
+            return
+        state = await asyncio.to_thread(self.service.state, thread.id)
+        for event in self._closing(result, state, recovered=True):
+            await self._emit(thread, event)
+        log.info("turn thread=%s recovered from its checkpoint worker=%d", thread.id, os.getpid())
 
     async def _turn(self, thread: ThreadInfo, text: str, started: float) -> list[ThreadEvent]:
         """Run the turn, streaming status lines; returns the closing events (answer, escalation)."""
         loop = asyncio.get_running_loop()
         said: list[str] = []
+        log.info("turn start thread=%s worker=%d", thread.id, os.getpid())
+        await self._recover(thread)
         await self._emit(thread, StatusEvent(text=status_lines().reading))
         turn = loop.run_in_executor(self.pool, self.service.turn, thread.patient_id, text, thread.id)
+        renewed = time.monotonic()
         while not turn.done():
             await asyncio.wait({turn}, timeout=PROGRESS_POLL_S)
+            if time.monotonic() - renewed >= LEASE_RENEW_S:
+                renewed = time.monotonic()
+                await self._renew(thread)
             if not turn.done():
-                state = await asyncio.to_thread(self.service.state, thread.id)
-                for line in progress(state, text):
-                    if line not in said:
-                        said.append(line)
-                        await self._emit(thread, StatusEvent(text=line))
+                await self._report_progress(thread, text, said)
         result = turn.result()
         state = await asyncio.to_thread(self.service.state, thread.id)
         lines = [line for line in progress(state, text) if line not in said]
@@ -106,11 +150,7 @@ class TurnRunner:
             lines.append(status_lines().escalation)
         for line in lines:  # what a fast turn did before anyone could watch it
             await self._emit(thread, StatusEvent(text=line))
-        closing: list[ThreadEvent] = [AnswerEvent(**result.model_dump())]
-        if result.escalation is not None:
-            filed = state.escalation
-            summary = filed.summary if filed is not None and filed.id == result.escalation.id else ""
-            closing.append(EscalationEvent(**result.escalation.model_dump(), summary=summary))
+        closing = self._closing(result, state)
         seconds = time.perf_counter() - started
         self.metrics.observe(result, seconds)
         log.info(
@@ -122,6 +162,19 @@ class TurnRunner:
             result.escalation.level if result.escalation else "-",
         )
         return closing
+
+    async def _report_progress(self, thread: ThreadInfo, text: str, said: list[str]) -> None:
+        """Status lines for the tools the turn has run so far (skipped while the store is down)."""
+        try:
+            state = await asyncio.to_thread(self.service.state, thread.id)
+            for line in progress(state, text):
+                if line not in said:
+                    said.append(line)
+                    await self._emit(thread, StatusEvent(text=line))
+        except Exception as exc:  # progress is optional; the turn itself reports real failures
+            if classify(exc) is None:
+                raise
+            log.warning("turn thread=%s progress unavailable: %s", thread.id, type(exc).__name__)
 
     def _failed(self, thread: ThreadInfo, code: str, started: float, exc: Exception) -> list[ThreadEvent]:
         seconds = time.perf_counter() - started
