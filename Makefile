@@ -55,10 +55,12 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Benchmarks, apart from tests: retrieval (3 retrievers), warm turn latency, verifier on K-QA, API load.
+# Benchmarks, apart from tests: retrieval (3 retrievers), warm turn latency, verifier on K-QA, API load,
+# and a 5-minute soak of the scale-out stack with faults.
 bench: install
 	$(BIN)/python -m evals.bench
 	$(BIN)/python -m evals.load
+	$(BIN)/python -m evals.faults.soak
 
 clean:
 	rm -rf $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -8,6 +8,7 @@ from agent.escalations import EscalationSink
 from agent.grounding.verifier import Verifier
 from agent.policy import SafetyScreen
 from agent.reasoners.base import Reasoner
+from agent.reasoners.breaker import CircuitBreaker
 from knowledge.retriever import HybridRetriever
 from tools.record import PatientRecord
 
@@ -24,6 +25,8 @@ class Context:
     reasoner: Reasoner
     fallback: Reasoner | None = None
     """Used when the primary reasoner fails (Claude retries exhausted → offline)."""
+    breaker: CircuitBreaker | None = None
+    """Skips the primary reasoner for a while after it failed (shared by the process's turns)."""
     screen: SafetyScreen
     verifier: Verifier
     escalations: EscalationSink

@@ -28,6 +28,7 @@ from agent.models import Decision
 from agent.nodes.wait import DecisionEvent, PatientMessage
 from agent.policy import Policy, SafetyScreen
 from agent.reasoners.base import Reasoner
+from agent.reasoners.breaker import CircuitBreaker
 from agent.reasoners.offline import OfflineReasoner
 from agent.result import ChatResult, CitationOut, EscalationOut, GroundingOut, ToolOut
 from agent.state import TurnState
@@ -59,6 +60,7 @@ class AgentServices:
     verifier: Verifier
     escalations: EscalationSink
     gateway: FhirGateway
+    breaker: CircuitBreaker | None = None
 
     @classmethod
     def from_settings(
@@ -87,6 +89,7 @@ class AgentServices:
             verifier=Verifier(),
             escalations=escalations,
             gateway=FhirGateway(settings.fhir_url, settings.fhir_timeout_s, settings.fhir_retries),
+            breaker=CircuitBreaker(settings.claude_cooldown_s) if fallback is not None else None,
         )
         screen.warm()
         offline.classifier.warm()
@@ -115,6 +118,7 @@ class ChatService:
             knowledge=services.retriever,
             reasoner=services.reasoner,
             fallback=services.fallback,
+            breaker=services.breaker,
             screen=services.screen,
             verifier=services.verifier,
             escalations=services.escalations,

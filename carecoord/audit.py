@@ -9,9 +9,10 @@ row on PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, Integer, String, Text, insert, select, update
+from sqlalchemy import Connection, Engine, Integer, String, Text, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from carecoord.audit_chain import (
@@ -27,6 +28,18 @@ from carecoord.db import Base, is_sqlite
 from carecoord.migrations import migrate
 
 __all__ = ["AuditEntry", "AuditLog", "ChainStatus", "sha256_hex"]
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """An entry to append: who did what to which subjects, and the payload it hashes."""
+
+    actor: str
+    action: str
+    subjects: tuple[str, ...]
+    payload: bytes | str
+    reasoner: str = ""
+    input_hash: str = ""
 
 
 class AuditRow(Base):
@@ -74,42 +87,53 @@ class AuditLog:
         input_hash: str = "",
     ) -> AuditEntry:
         """Add one entry at the head of the chain (serialised against every other writer)."""
-        subjects_text = encode_subjects(subjects)
-        payload_hash = sha256_hex(payload)
+        record = AuditRecord(actor, action, tuple(subjects), payload, reasoner, input_hash)
         with self.engine.connect() as connection:
             if self._sqlite:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
-            head = connection.execute(
-                select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
-            ).one()
-            stored = StoredEntry(
-                seq=head.seq + 1,
-                time=datetime.now(UTC).isoformat(timespec="microseconds"),
-                actor=actor,
-                action=action,
-                subjects=subjects_text,
-                payload_hash=payload_hash,
-                reasoner=reasoner,
-                input_hash=input_hash,
-                prev_hash=head.hash,
-                hash="",
-            )
-            stored.hash = entry_hash(
-                stored.seq,
-                stored.time,
-                actor,
-                action,
-                subjects_text,
-                payload_hash,
-                reasoner,
-                input_hash,
-                head.hash,
-            )
-            connection.execute(insert(AuditRow).values(**stored.model_dump()))
-            connection.execute(
-                update(AuditHead).where(AuditHead.id == 1).values(seq=stored.seq, hash=stored.hash)
-            )
+            entry = self.append_in(connection, record)
             connection.commit()
+        return entry
+
+    def append_in(self, connection: Connection, record: AuditRecord) -> AuditEntry:
+        """Add an entry inside the caller's transaction, so it commits or rolls back with its change.
+
+        A decision is then never stored without its entry. On SQLite the caller has begun the
+        transaction with `BEGIN IMMEDIATE`.
+        """
+        actor, action, reasoner, input_hash = record.actor, record.action, record.reasoner, record.input_hash
+        subjects_text = encode_subjects(record.subjects)
+        payload_hash = sha256_hex(record.payload)
+        head = connection.execute(
+            select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+        ).one()
+        stored = StoredEntry(
+            seq=head.seq + 1,
+            time=datetime.now(UTC).isoformat(timespec="microseconds"),
+            actor=actor,
+            action=action,
+            subjects=subjects_text,
+            payload_hash=payload_hash,
+            reasoner=reasoner,
+            input_hash=input_hash,
+            prev_hash=head.hash,
+            hash="",
+        )
+        stored.hash = entry_hash(
+            stored.seq,
+            stored.time,
+            actor,
+            action,
+            subjects_text,
+            payload_hash,
+            reasoner,
+            input_hash,
+            head.hash,
+        )
+        connection.execute(insert(AuditRow).values(**stored.model_dump()))
+        connection.execute(
+            update(AuditHead).where(AuditHead.id == 1).values(seq=stored.seq, hash=stored.hash)
+        )
         return stored.public()
 
     def record_login(self, user: str, ok: bool) -> AuditEntry:

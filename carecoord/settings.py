@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     claude_model: str = "claude-sonnet-4-5"
     claude_timeout_s: float = 30.0
     claude_max_retries: int = 3
+    """Attempts per Claude call (the first one included) before the offline fallback answers."""
+    claude_cooldown_s: float = 30.0
+    """After a Claude call fails, this process answers offline for this long before trying Claude again."""
 
     reasoner: Literal["auto", "offline", "claude"] = "auto"
     """`auto` uses Claude when a key is set, else the offline reasoner."""

@@ -17,14 +17,24 @@ def with_fallback(
     """Run `call` on the primary reasoner, or on the fallback after a `ReasonerError` (noted in `trace`).
 
     Returns the result and the turn's reasoner name: `current`, or the fallback's once it took over.
+    Once the primary failed, the rest of the turn, and the process's turns until the breaker's cooldown
+    ends, use the fallback at once instead of paying the primary's retries again.
     Without a fallback the error propagates.
     """
+    primary, fallback, breaker = context.reasoner, context.fallback, context.breaker
+    if fallback is not None and fallback.name != primary.name:
+        if current == fallback.name:
+            trace.append(f"{step}: {fallback.name} ({primary.name} failed earlier this turn)")
+            return call(fallback), current
+        if breaker is not None and not breaker.allows():
+            trace.append(f"{step}: {primary.name} paused after a recent failure; using {fallback.name}")
+            return call(fallback), fallback.name
     try:
-        return call(context.reasoner), current
+        return call(primary), current
     except ReasonerError as exc:
-        if context.fallback is None:
+        if fallback is None:
             raise
-        trace.append(
-            f"{step}: {context.reasoner.name} failed ({exc}); falling back to {context.fallback.name}"
-        )
-        return call(context.fallback), context.fallback.name
+        if breaker is not None:
+            breaker.trip()
+        trace.append(f"{step}: {primary.name} failed ({exc}); falling back to {fallback.name}")
+        return call(fallback), fallback.name

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from agent.models import Decision
-from carecoord.audit import AuditLog
+from carecoord.audit import AuditLog, AuditRecord
 from carecoord.review.drafts import stored_draft
 from carecoord.review.errors import ReviewError
 from carecoord.review.models import ReviewItem
@@ -82,9 +82,10 @@ class DecisionEffects:
                 "Run the same command again to finish; nothing will be written twice."
             ) from exc
         message = self._deliver(item, actor)
-        self.queue.set_completed(item.id, message)
-        if message:
-            self.audit.append(actor.name, "review.deliver", subjects(item), message)
+        record = (
+            AuditRecord(actor.name, "review.deliver", tuple(subjects(item)), message) if message else None
+        )
+        self.queue.set_completed(item.id, message, record)
         return outcome_of(self.queue.require(item.id))
 
     def _commit(self, item: ReviewItem, actor: User) -> str:

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from agent.escalations import EscalationRequest
 from agent.models import EscalationRef, EscalationStatus
+from carecoord.audit import AuditLog, AuditRecord
+from carecoord.db import is_sqlite
 from carecoord.migrations import migrate
 from carecoord.review.errors import ItemNotFound
 from carecoord.review.models import ReviewItem
@@ -30,7 +32,6 @@ from carecoord.review.views import ItemDetail, QueueItem, detailed, listed
 from tools.errors import FhirError
 
 if TYPE_CHECKING:
-    from carecoord.audit import AuditLog
     from carecoord.review.tasks import TaskMirror
     from carecoord.review.transcripts import TranscriptReader
 
@@ -87,9 +88,21 @@ class ReviewQueue:
             due_at=now + SLA[request.level],
             version=1,
         )
+        record = AuditRecord(
+            "agent",
+            "escalate",
+            (f"Patient/{item.patient_id}", f"thread:{item.thread_id}", f"review:{item.id}"),
+            request.model_dump_json(),
+            input_hash=item.question_hash,
+        )
         with Session(self.engine, expire_on_commit=False) as session:
+            if is_sqlite(self.engine):
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             session.add(item)
             try:
+                session.flush()  # the item and its audit entry commit together, or neither does
+                if self.audit is not None:
+                    self.audit.append_in(session.connection(), record)
                 session.commit()
             except IntegrityError:
                 session.rollback()
@@ -97,14 +110,6 @@ class ReviewQueue:
                     select(ReviewItem).where(ReviewItem.dedupe_key == request.dedupe_key)
                 ).one()
                 return _ref(existing)
-        if self.audit is not None:
-            self.audit.append(
-                "agent",
-                "escalate",
-                [f"Patient/{item.patient_id}", f"thread:{item.thread_id}", f"review:{item.id}"],
-                request.model_dump_json(),
-                input_hash=item.question_hash,
-            )
         self.mirror(item, quiet=True)
         return _ref(item)
 
@@ -194,8 +199,12 @@ class ReviewQueue:
         note: str = "",
         reply: str | None = None,
         final_resource: dict[str, Any] | None = None,
+        record: AuditRecord | None = None,
     ) -> bool:
-        """Decide a pending item if nobody changed it since it was read; False means someone else won."""
+        """Decide a pending item if nobody changed it since it was read; False means someone else won.
+
+        `record` is the decision's audit entry, stored in the same transaction as the decision.
+        """
         values: dict[str, Any] = {
             "status": status,
             "decided_by": user,
@@ -210,9 +219,9 @@ class ReviewQueue:
             ReviewItem.status == "pending",
             ReviewItem.version == item.version,
         )
-        return self._claim(condition, values)
+        return self._claim(condition, values, record)
 
-    def claim_acknowledgement(self, item: ReviewItem, user: str) -> bool:
+    def claim_acknowledgement(self, item: ReviewItem, user: str, record: AuditRecord | None = None) -> bool:
         """Record who acknowledged an emergency, once; False means someone else already did."""
         values = {"acknowledged_by": user, "acknowledged_at": datetime.now(UTC), "version": item.version + 1}
         condition = (
@@ -220,7 +229,7 @@ class ReviewQueue:
             ReviewItem.acknowledged_by.is_(None),
             ReviewItem.version == item.version,
         )
-        return self._claim(condition, values)
+        return self._claim(condition, values, record)
 
     def expire(self, now: datetime | None = None) -> builtins.list[ReviewItem]:
         """Mark open non-emergency items past due as expired (each claimed like a decision)."""
@@ -237,15 +246,28 @@ class ReviewQueue:
         """Remember the resource an approval wrote (a retry then skips the write)."""
         self._set(item_id, fhir_reference=reference)
 
-    def set_completed(self, item_id: str, patient_message: str | None) -> None:
-        """Every effect of the decision is done."""
-        self._set(item_id, patient_message=patient_message, completed_at=datetime.now(UTC))
+    def set_completed(
+        self, item_id: str, patient_message: str | None, record: AuditRecord | None = None
+    ) -> None:
+        """Every effect of the decision is done (stored with `record`, its audit entry, if any)."""
+        values = {"patient_message": patient_message, "completed_at": datetime.now(UTC)}
+        self._claim((ReviewItem.id == item_id,), values, record)
 
-    def _claim(self, condition: Sequence[Any], values: dict[str, Any]) -> bool:
-        with Session(self.engine) as session:
-            result = session.execute(update(ReviewItem).where(*condition).values(**values))
-            session.commit()
-            return bool(getattr(result, "rowcount", 0) == 1)
+    def _claim(
+        self, condition: Sequence[Any], values: dict[str, Any], record: AuditRecord | None = None
+    ) -> bool:
+        """Update the item where `condition` holds and append `record`, in one transaction."""
+        with self.engine.connect() as connection:
+            if is_sqlite(self.engine):
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            result = connection.execute(update(ReviewItem).where(*condition).values(**values))
+            if getattr(result, "rowcount", 0) != 1:
+                connection.rollback()
+                return False
+            if record is not None and self.audit is not None:
+                self.audit.append_in(connection, record)
+            connection.commit()
+            return True
 
     def _set(self, item_id: str, **values: Any) -> None:
         with Session(self.engine) as session:

@@ -14,7 +14,7 @@ from contextlib import ExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from carecoord.audit import AuditLog
+from carecoord.audit import AuditLog, AuditRecord
 from carecoord.review.drafts import approved_resource
 from carecoord.review.effects import DecisionEffects, subjects
 from carecoord.review.errors import AlreadyDecided, ItemNotFound, NotAllowed, ReviewError
@@ -126,9 +126,9 @@ class ReviewService:
             if item.acknowledged_by == actor.name and item.completed_at is None:
                 return self._finish(item, actor)
             raise AlreadyDecided(item.acknowledged_by, "acknowledged", item.id, item.acknowledged_at)
-        if not self.queue.claim_acknowledgement(item, actor.name):
+        record = AuditRecord(actor.name, "review.acknowledge", tuple(subjects(item)), item.id)
+        if not self.queue.claim_acknowledgement(item, actor.name, record):
             raise self._already(item.id)
-        self.audit.append(actor.name, "review.acknowledge", subjects(item), item.id)
         return self._finish(self.queue.require(item.id), actor)
 
     def repair(self, user: str) -> builtins.list[DecisionOutcome]:
@@ -169,10 +169,10 @@ class ReviewService:
         if decision not in DECISIONS.get(item.kind, ()):
             raise ReviewError(_wrong_decision(item, decision))
         final = approved_resource(item, edited) if decision == "approve" else None
-        if not self.queue.claim(item, status, actor.name, note, reply, final):
-            raise self._already(item.id)
         payload = json.dumps({"decision": decision, "note": note, "reply": reply, "resource": final})
-        self.audit.append(actor.name, f"review.{decision}", subjects(item), payload)
+        record = AuditRecord(actor.name, f"review.{decision}", tuple(subjects(item)), payload)
+        if not self.queue.claim(item, status, actor.name, note, reply, final, record):
+            raise self._already(item.id)
         return self._finish(self.queue.require(item.id), actor)
 
     def _finish(self, item: ReviewItem, actor: User) -> DecisionOutcome:

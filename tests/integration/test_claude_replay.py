@@ -12,8 +12,10 @@ import pytest
 
 from agent.models import DraftTool, Evidence, Plan, ReadTool, ToolRequest
 from agent.reasoners.base import ComposeRequest, PlanRequest, ReasonerError
+from agent.reasoners.breaker import CircuitBreaker
 from agent.reasoners.claude import ClaudeReasoner
 from agent.responses import responses
+from agent.service import ChatService
 from carecoord.settings import Settings
 from tests.fakes.anthropic_replay import (
     AnthropicReplay,
@@ -247,26 +249,26 @@ def test_usage_adds_up_tokens_across_calls(replay: AnthropicReplay) -> None:
 
 
 # -- in the graph ------------------------------------------------------------------------------
-@pytest.mark.slow
-def test_a_failing_claude_falls_back_to_offline_and_the_trace_says_so(
-    replay: AnthropicReplay, tmp_path: Path
-) -> None:
-    """Whole turn through `ChatService`; slow only because the offline parts embed their exemplars."""
+def chat_over_failing_claude(
+    replay: AnthropicReplay, tmp_path: Path, breaker: CircuitBreaker | None = None
+) -> ChatService:
+    """A `ChatService` whose Claude is the replay server (2 attempts per call), offline as fallback."""
     from langgraph.checkpoint.memory import InMemorySaver
 
     from agent.grounding.verifier import Verifier
     from agent.intents import IntentClassifier
     from agent.policy import Policy, SafetyScreen
     from agent.reasoners.offline import OfflineReasoner
-    from agent.service import AgentServices, ChatService
+    from agent.service import AgentServices
     from carecoord.db import make_engine
     from carecoord.review.queue import ReviewQueue
     from knowledge.embedder import load_embedder
     from knowledge.index import KnowledgeIndex
     from knowledge.retriever import HybridRetriever
+    from knowledge.vector_cache import CachedEmbedder
+    from tests.fixtures.agent import VECTOR_CACHE
     from tools.fhir import FhirGateway
 
-    replay.enqueue(overloaded(), overloaded())
     settings = Settings(
         data_dir=tmp_path,
         anthropic_api_key=API_KEY,
@@ -275,18 +277,29 @@ def test_a_failing_claude_falls_back_to_offline_and_the_trace_says_so(
         claude_max_retries=2,
     )
     embedder = load_embedder()
+    cached = CachedEmbedder(embedder, VECTOR_CACHE)  # exemplar vectors from earlier runs: seconds, not tens
     services = AgentServices(
         settings=settings,
         embedder=embedder,
-        screen=SafetyScreen(Policy.load(), embedder),
+        screen=SafetyScreen(Policy.load(), cached),
         reasoner=ClaudeReasoner.from_settings(settings, backoff_s=0.01, backoff_max_s=0.05),
-        fallback=OfflineReasoner(IntentClassifier(embedder), embedder),
+        fallback=OfflineReasoner(IntentClassifier(cached), cached),
         retriever=HybridRetriever(KnowledgeIndex.from_settings(settings, embedder), embedder),
         verifier=Verifier(),
         escalations=ReviewQueue(make_engine(settings.sqlalchemy_url)),
         gateway=FhirGateway("http://127.0.0.1:9/fhir", timeout_s=0.5, attempts=1),  # a greeting reads nothing
+        breaker=breaker,
     )
-    chat = ChatService(services, InMemorySaver())
+    return ChatService(services, InMemorySaver())
+
+
+@pytest.mark.slow
+def test_a_failing_claude_falls_back_to_offline_and_the_trace_says_so(
+    replay: AnthropicReplay, tmp_path: Path
+) -> None:
+    """Whole turn through `ChatService`; slow only because the offline parts embed their exemplars."""
+    replay.enqueue(overloaded(), overloaded())
+    chat = chat_over_failing_claude(replay, tmp_path)
 
     result = chat.turn("p-001", "hello!")
 
@@ -297,4 +310,37 @@ def test_a_failing_claude_falls_back_to_offline_and_the_trace_says_so(
         "plan: claude failed (Claude plan failed after 2 attempts: 529 overloaded_error); falling back to offline"
         in trace
     )
+    assert "compose: offline (claude failed earlier this turn)" in trace
     assert len(replay.received) == 2
+
+
+COOLDOWN_S = 4.0
+
+
+@pytest.mark.slow
+def test_after_a_failure_claude_is_paused_for_the_cooldown_then_tried_again(
+    replay: AnthropicReplay, tmp_path: Path
+) -> None:
+    """The breaker: turns right after a failure go offline at once, and Claude is retried later."""
+    replay.enqueue(*[overloaded()] * 6)
+    breaker = CircuitBreaker(cooldown_s=COOLDOWN_S)
+    chat = chat_over_failing_claude(replay, tmp_path, breaker)
+    chat.turn("p-001", "warm up the offline parts")  # a first turn embeds exemplars: slow, and not timed
+    while not breaker.allows():
+        time.sleep(0.1)
+    replay.received.clear()
+
+    first = chat.turn("p-001", "hello!")
+    tripped = time.monotonic()
+    assert len(replay.received) == 2
+    second = chat.turn("p-001", "hello again!")
+    assert second.reasoner == "offline"
+    assert len(replay.received) == 2, "no request while the breaker is open"
+    assert "plan: claude paused after a recent failure; using offline" in chat.state(second.thread_id).trace
+
+    assert time.monotonic() - tripped < COOLDOWN_S, "the second turn ran inside the cooldown"
+    time.sleep(max(0.0, tripped + COOLDOWN_S - time.monotonic()) + 0.1)
+    third = chat.turn("p-001", "hello, anyone there?", thread_id=first.thread_id)
+    assert third.reasoner == "offline"
+    assert len(replay.received) == 4, "after the cooldown Claude is tried again (and fails again)"
+    assert not breaker.allows()

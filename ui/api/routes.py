@@ -37,7 +37,7 @@ async def open_session(api: StateDep, who: LimitedPrincipalDep) -> SessionOut:
 @router.post("/threads/{thread_id}/messages", status_code=202, response_model=MessageAccepted)
 async def send_message(api: StateDep, thread: WriteThreadDep, message: MessageIn) -> MessageAccepted:
     """Store the message and start its turn; the answer arrives on the event stream."""
-    if not await anyio.to_thread.run_sync(api.store.begin_turn, thread.id):
+    if not await anyio.to_thread.run_sync(api.store.begin_turn, thread):
         raise ApiError(409, "turn_in_progress", "Wait for the answer to your last message first.")
     try:
         stored = await anyio.to_thread.run_sync(api.store.append, thread, MessageEvent(text=message.text))

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, or_, select, text, update
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -76,20 +76,30 @@ class TranscriptStore:
                 return None
             return ThreadInfo(row.id, row.patient_id, _utc(row.created_at), row.turn_started_at is not None)
 
-    def begin_turn(self, thread_id: str) -> bool:
-        """Take the thread's turn lock; False when another turn holds it (in any worker)."""
+    def begin_turn(self, thread: ThreadInfo) -> bool:
+        """Take the thread's turn lock; False when a live turn holds it (in any worker).
+
+        Taking over a lapsed lock (its worker died, or could not store its ending) stores the
+        `turn_interrupted` event in the same transaction, so no message is ever left unanswered.
+        """
         now = datetime.now(UTC)
         with Session(self.engine) as session:
-            result = session.execute(
-                update(ChatThread)
-                .where(ChatThread.id == thread_id)
-                .where(
-                    or_(ChatThread.turn_started_at.is_(None), ChatThread.turn_started_at < now - TURN_LEASE)
-                )
-                .values(turn_started_at=now)
+            held = session.scalar(select(ChatThread.turn_started_at).where(ChatThread.id == thread.id))
+            if held is not None and _utc(held) >= now - TURN_LEASE:
+                return False
+            unchanged = (
+                ChatThread.turn_started_at.is_(None) if held is None else ChatThread.turn_started_at == held
             )
+            result = session.execute(
+                update(ChatThread).where(ChatThread.id == thread.id, unchanged).values(turn_started_at=now)
+            )
+            if getattr(result, "rowcount", 0) != 1:
+                session.rollback()
+                return False
+            if held is not None:
+                session.add(self._row(thread, INTERRUPTED, None))
             session.commit()
-            return bool(getattr(result, "rowcount", 0) == 1)
+            return True
 
     def renew_turn(self, thread_id: str) -> None:
         """Renew a running turn's lock, so other workers can tell it from one whose worker died."""
