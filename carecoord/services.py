@@ -18,6 +18,9 @@ from pathlib import Path
 
 import httpx
 
+OUR_PROGRAMS = ("carecoord", "chroma", "streamlit")
+"""What a recorded pid's command line must mention to be stopped (`carecoord console` execs Streamlit)."""
+
 
 @dataclass(frozen=True)
 class Service:
@@ -89,7 +92,7 @@ def stop(name: str, data_dir: Path) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
     except OSError:
         return False
-    if "carecoord" not in cmdline and "chroma" not in cmdline:
+    if not any(marker in cmdline for marker in OUR_PROGRAMS):
         return False  # the pid was reused by something that is not ours
     try:
         os.killpg(pid, signal.SIGTERM)

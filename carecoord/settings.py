@@ -121,7 +121,7 @@ class Settings(BaseSettings):
     @property
     def uses_default_sandbox(self) -> bool:
         """Whether the FHIR URL points at the sandbox this process may start itself."""
-        return self.fhir_url.rstrip("/") == DEFAULT_FHIR_URL
+        return self.fhir_url.rstrip("/") == f"http://{self.sandbox_host}:{self.sandbox_port}/fhir"
 
 
 @lru_cache(maxsize=1)

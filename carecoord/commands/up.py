@@ -71,7 +71,8 @@ def up(
             report = load_cohort(settings.fhir_url, build_cohort(patients=patients, seed=7))
         console.print(f"Seeded {report.resources} resources in {report.seconds:.1f}s")
     with console.status("Building the knowledge index…"):
-        indexed = ingest(None, settings)
+        # Chunk embeddings are cached beside the exemplar vectors: a rebuild re-embeds only what changed.
+        indexed = ingest(None, settings, vector_cache=settings.vectors_cache.parent / "chunk-vectors")
     console.print(f"Knowledge index: {indexed.chunks_total} chunks ({indexed.chunks_added} new)")
     if demo:
         env["CARECOORD_DEMO_MODE"] = "true"

@@ -52,5 +52,7 @@ class ReviewItem(Base):
     """The line the patient saw in their thread, once delivered."""
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     """When every effect of the decision (EHR write, Task, patient message) was done; null means retry."""
+    finishing_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """Set while one session carries out the decision's effects (a lease: a dead session's lapses)."""
     acknowledged_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

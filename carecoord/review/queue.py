@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,6 +44,8 @@ SLA: dict[str, timedelta] = {
 }
 """Time to a decision per level; emergent items only need an acknowledgement."""
 LEVEL_ORDER = {"emergent": 0, "urgent": 1, "routine": 2}
+FINISH_LEASE = timedelta(seconds=60)
+"""How long a session carrying out a decision may go silent before a retry may take over."""
 
 
 class ReviewQueue:
@@ -205,10 +207,12 @@ class ReviewQueue:
 
         `record` is the decision's audit entry, stored in the same transaction as the decision.
         """
+        now = datetime.now(UTC)
         values: dict[str, Any] = {
             "status": status,
             "decided_by": user,
-            "decided_at": datetime.now(UTC),
+            "decided_at": now,
+            "finishing_at": now,
             "note": note or None,
             "reply": reply,
             "final_resource": final_resource,
@@ -223,7 +227,13 @@ class ReviewQueue:
 
     def claim_acknowledgement(self, item: ReviewItem, user: str, record: AuditRecord | None = None) -> bool:
         """Record who acknowledged an emergency, once; False means someone else already did."""
-        values = {"acknowledged_by": user, "acknowledged_at": datetime.now(UTC), "version": item.version + 1}
+        now = datetime.now(UTC)
+        values = {
+            "acknowledged_by": user,
+            "acknowledged_at": now,
+            "finishing_at": now,
+            "version": item.version + 1,
+        }
         condition = (
             ReviewItem.id == item.id,
             ReviewItem.acknowledged_by.is_(None),
@@ -250,8 +260,26 @@ class ReviewQueue:
         self, item_id: str, patient_message: str | None, record: AuditRecord | None = None
     ) -> None:
         """Every effect of the decision is done (stored with `record`, its audit entry, if any)."""
-        values = {"patient_message": patient_message, "completed_at": datetime.now(UTC)}
-        self._claim((ReviewItem.id == item_id,), values, record)
+        values = {"patient_message": patient_message, "completed_at": datetime.now(UTC), "finishing_at": None}
+        self._claim((ReviewItem.id == item_id, ReviewItem.completed_at.is_(None)), values, record)
+
+    def release_finish(self, item_id: str) -> None:
+        """Give the finish lease back after a failure, so a retry may start at once."""
+        self._claim((ReviewItem.id == item_id, ReviewItem.completed_at.is_(None)), {"finishing_at": None})
+
+    def claim_finish(self, item: ReviewItem) -> bool:
+        """Take the lease on carrying out a decided item's effects; False while another session holds it.
+
+        The session that decides holds it from the decision on; a retry of an interrupted decision
+        takes it once it lapsed, so two sessions never write, close or deliver the same decision at once.
+        """
+        now = datetime.now(UTC)
+        condition = (
+            ReviewItem.id == item.id,
+            ReviewItem.completed_at.is_(None),
+            or_(ReviewItem.finishing_at.is_(None), ReviewItem.finishing_at < now - FINISH_LEASE),
+        )
+        return self._claim(condition, {"finishing_at": now})
 
     def _claim(
         self, condition: Sequence[Any], values: dict[str, Any], record: AuditRecord | None = None

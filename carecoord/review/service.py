@@ -9,6 +9,7 @@ call by the same clinician again — or `repair` — finishes it without repeati
 from __future__ import annotations
 
 import builtins
+import contextlib
 import json
 from contextlib import ExitStack
 from types import TracebackType
@@ -124,7 +125,7 @@ class ReviewService:
             raise ReviewError(_wrong_decision(item, "acknowledge"))
         if item.acknowledged_by is not None:
             if item.acknowledged_by == actor.name and item.completed_at is None:
-                return self._finish(item, actor)
+                return self._finish_again(item, actor)
             raise AlreadyDecided(item.acknowledged_by, "acknowledged", item.id, item.acknowledged_at)
         record = AuditRecord(actor.name, "review.acknowledge", tuple(subjects(item)), item.id)
         if not self.queue.claim_acknowledgement(item, actor.name, record):
@@ -138,6 +139,8 @@ class ReviewService:
         for item in self.queue.unfinished():
             decider_name = item.acknowledged_by or item.decided_by or SYSTEM.name
             decider = self.users.get(decider_name) or User(name=decider_name, role="clinician")
+            if not self.queue.claim_finish(item):
+                continue  # another session is finishing it right now
             self.audit.append(actor.name, "review.repair", subjects(item), decider_name)
             finished.append(self._finish(item, decider))
         return finished
@@ -164,7 +167,7 @@ class ReviewService:
         status = OUTCOME_STATUS[decision]
         if item.status != "pending":
             if item.status == status and item.decided_by == actor.name and item.completed_at is None:
-                return self._finish(item, actor)
+                return self._finish_again(item, actor)
             raise AlreadyDecided(item.decided_by or SYSTEM.name, item.status, item.id, item.decided_at)
         if decision not in DECISIONS.get(item.kind, ()):
             raise ReviewError(_wrong_decision(item, decision))
@@ -176,7 +179,22 @@ class ReviewService:
         return self._finish(self.queue.require(item.id), actor)
 
     def _finish(self, item: ReviewItem, actor: User) -> DecisionOutcome:
-        return self.effects.finish(item, actor)
+        """Carry out the decision (this session holds its finish lease), releasing the lease on failure."""
+        try:
+            return self.effects.finish(item, actor)
+        except Exception:
+            with contextlib.suppress(Exception):  # if even this fails, the lease lapses by itself
+                self.queue.release_finish(item.id)
+            raise
+
+    def _finish_again(self, item: ReviewItem, actor: User) -> DecisionOutcome:
+        """Finish an interrupted decision of the same user, unless another session is finishing it."""
+        if not self.queue.claim_finish(item):
+            raise ReviewError(
+                f"{item.id} is being carried out in another session right now; if it does not complete, "
+                "run the same command again in a minute."
+            )
+        return self._finish(self.queue.require(item.id), actor)
 
     def _chat_service(self) -> ChatService:
         """The chat service that resumes threads; opened on first need when none was given."""

@@ -48,6 +48,11 @@ def serve(
     except ValueError as exc:
         err.print(f"[red]Cannot start the API:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(code=2) from None
+    if workers > 1 and settings.redis_url is None:
+        err.print(
+            "[yellow]Several workers without CARECOORD_REDIS_URL: each worker counts rate limits on its own.[/yellow]",
+            soft_wrap=True,
+        )
     if workers > 1 and settings.metrics_dir is None:
         # The CLI edge configures prometheus-client's multiprocess mode for the worker processes.
         folder = tempfile.mkdtemp(prefix="carecoord-metrics-")

@@ -1,4 +1,4 @@
-"""Liveness, readiness (FHIR, Chroma, database, each named when it fails) and Prometheus metrics."""
+"""Liveness, readiness (FHIR, Chroma, database, Redis when set; each named when it fails) and metrics."""
 
 from __future__ import annotations
 
@@ -48,7 +48,17 @@ def _database(api: ApiState) -> None:
     api.store.ping()
 
 
+def _redis(api: ApiState) -> None:
+    from redis import Redis
+
+    assert api.settings.redis_url is not None
+    with Redis.from_url(api.settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0) as client:
+        client.ping()
+
+
 CHECKS = {"fhir": _fhir, "chroma": _chroma, "database": _database}
+OPTIONAL = frozenset({"redis"})
+"""Reported but not failing readiness: without Redis the rate limits are not enforced, nothing breaks."""
 
 
 @router.get("/healthz", response_model=Health)
@@ -61,7 +71,8 @@ async def healthz() -> Health:
 async def readyz(api: StateDep) -> JSONResponse:
     """Ready when FHIR, Chroma and the database all answer; 503 naming the failing parts otherwise."""
     results: dict[str, str] = {}
-    for name, check in CHECKS.items():
+    checks = {**CHECKS, "redis": _redis} if api.settings.redis_url else CHECKS
+    for name, check in checks.items():
         try:
             with anyio.fail_after(CHECK_TIMEOUT_S):
                 await anyio.to_thread.run_sync(check, api, abandon_on_cancel=True)
@@ -70,7 +81,7 @@ async def readyz(api: StateDep) -> JSONResponse:
             results[name] = f"no answer within {CHECK_TIMEOUT_S:.0f} s"
         except Exception as exc:  # a readiness probe reports any failure of a dependency, never raises
             results[name] = f"{type(exc).__name__}: {str(exc)[:200]}"
-    failing = [name for name, value in results.items() if value != "ok"]
+    failing = [name for name, value in results.items() if value != "ok" and name not in OPTIONAL]
     if not failing:
         return JSONResponse(Readiness(status="ready", checks=results).model_dump(exclude_none=True))
     error = ErrorDetail(code="not_ready", message="; ".join(f"{name}: {results[name]}" for name in failing))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,6 +24,18 @@ def _search(world: ReviewWorld, resource_type: str, **params: str) -> list[dict[
         response = client.get(resource_type, params=params)
     response.raise_for_status()
     return [entry["resource"] for entry in response.json().get("entry", [])]
+
+
+def _lapse_finish_lease(world: ReviewWorld, item_id: str) -> None:
+    """What time does to the finish lease of a session that died: it lapses."""
+    from sqlalchemy import update
+
+    from carecoord.review.models import ReviewItem
+    from carecoord.review.queue import FINISH_LEASE
+
+    lapsed = datetime.now(UTC) - FINISH_LEASE - timedelta(seconds=1)
+    with world.queue.engine.begin() as connection:
+        connection.execute(update(ReviewItem).where(ReviewItem.id == item_id).values(finishing_at=lapsed))
 
 
 def _refill_item(world: ReviewWorld, patient: str) -> tuple[str, str]:
@@ -122,6 +135,7 @@ def test_a_crash_between_commit_and_bookkeeping_is_repaired_without_a_duplicate(
     first = record.commit(stored_draft(item, world.queue.require(item_id).final_resource))
     assert first.created
     assert world.queue.require(item_id).completed_at is None
+    _lapse_finish_lease(world, item_id)
 
     with pytest.raises(AlreadyDecided, match="already decided by drlee"):
         world.service.approve(item_id, "drkim")
@@ -167,12 +181,40 @@ def test_interrupted_decisions_are_finished_by_repair(world: ReviewWorld, metfor
     item_id, thread = _refill_item(world, metformin_patient)
     item = world.queue.require(item_id)
     assert world.queue.claim(item, "approved", "drkim", final_resource=approved_resource(item, None))
+    assert world.service.repair("admin") == [], "the deciding session may still be finishing it"
+    _lapse_finish_lease(world, item_id)
 
     [outcome] = world.service.repair("admin")
 
     assert outcome.item_id == item_id and outcome.decided_by == "drkim" and outcome.fhir_reference
     assert world.chat.state(thread).transcript[-1].startswith("care team: Your care team (Dr. Kim) approved")
     assert world.service.repair("admin") == []
+
+
+def test_the_same_decision_is_never_carried_out_twice_at_once(
+    world: ReviewWorld, metformin_patient: str
+) -> None:
+    from carecoord.review.drafts import approved_resource
+
+    item_id, thread = _refill_item(world, metformin_patient)
+    item = world.queue.require(item_id)
+    # Session A (drlee) decided and is carrying the decision out; session B is drlee again, elsewhere.
+    assert world.queue.claim(item, "approved", "drlee", final_resource=approved_resource(item, None))
+    with pytest.raises(ReviewError, match="being carried out in another session"):
+        world.service.approve(item_id, "drlee")
+    assert world.service.repair("admin") == []
+    assert not _search(
+        world, "MedicationRequest", identifier=f"{DRAFT_IDENTIFIER_SYSTEM}|{item.draft_identifier}"
+    )
+
+    _lapse_finish_lease(world, item_id)  # session A died
+    outcome = world.service.approve(item_id, "drlee")
+    assert outcome.patient_message and outcome.fhir_reference
+    assert world.chat.state(thread).transcript[-1] == f"care team: {outcome.patient_message}"
+    # A finisher arriving late cannot overwrite what the patient was told.
+    world.queue.set_completed(item_id, None)
+    assert world.queue.require(item_id).patient_message == outcome.patient_message
+    assert world.audit.entries(action="review.deliver", subject=f"review:{item_id}")
 
 
 def test_reject_needs_a_reason_and_tells_the_patient(world: ReviewWorld, metformin_patient: str) -> None:

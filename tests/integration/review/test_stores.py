@@ -55,7 +55,7 @@ def _drop_append_only_triggers(engine: Engine) -> None:
 def test_opening_a_store_migrates_to_head_and_the_models_match_the_migrations(engine: Engine) -> None:
     ReviewQueue(engine)
     with engine.connect() as connection:
-        assert current_revisions(connection) == head_revisions() == {"0002"}
+        assert current_revisions(connection) == head_revisions() == {"0003"}
         diff = compare_metadata(MigrationContext.configure(connection), metadata())
     assert diff == []
     assert {"review_items", "users", "audit_entries", "audit_head"} <= set(inspect(engine).get_table_names())
