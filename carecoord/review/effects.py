@@ -26,6 +26,10 @@ from tools.record import PatientRecord, ToolCall
 
 if TYPE_CHECKING:
     from agent.service import ChatService
+    from agent.state import TurnState
+
+CARE_TEAM = "care team: "
+"""How a delivered decision starts in the patient's transcript."""
 
 TASK_STATUS: dict[str, TaskStatus] = {
     "approved": "completed",
@@ -49,6 +53,18 @@ def subjects(item: ReviewItem) -> list[str]:
     if item.fhir_reference:
         found.append(item.fhir_reference)
     return found
+
+
+def _already_delivered(item: ReviewItem, state: TurnState) -> str | None:
+    """The line the patient already got for this item, when an earlier attempt delivered it.
+
+    (Delivery resumes the thread in the checkpoint store; if recording completion failed after that,
+    the retry must record what the patient saw rather than nothing.)
+    """
+    if state.decision is None or state.decision.escalation_id != item.id:
+        return None
+    said = [line for line in state.transcript if line.startswith(CARE_TEAM)]
+    return said[-1].removeprefix(CARE_TEAM) if said else None
 
 
 class DecisionEffects:
@@ -118,8 +134,10 @@ class DecisionEffects:
         if item.kind == "emergency":
             if not chat.is_waiting(item.thread_id):
                 return None
-        elif item.id not in {ref.id for ref in chat.state(item.thread_id).pending}:
-            return None
+        else:
+            state = chat.state(item.thread_id)
+            if item.id not in {ref.id for ref in state.pending}:
+                return _already_delivered(item, state)
         decision = Decision.model_validate(
             {
                 "escalation_id": item.id,

@@ -37,14 +37,9 @@ async def open_session(api: StateDep, who: LimitedPrincipalDep) -> SessionOut:
 @router.post("/threads/{thread_id}/messages", status_code=202, response_model=MessageAccepted)
 async def send_message(api: StateDep, thread: WriteThreadDep, message: MessageIn) -> MessageAccepted:
     """Store the message and start its turn; the answer arrives on the event stream."""
-    if not await anyio.to_thread.run_sync(api.store.begin_turn, thread):
+    stored = await anyio.to_thread.run_sync(api.store.begin_turn, thread, MessageEvent(text=message.text))
+    if stored is None:
         raise ApiError(409, "turn_in_progress", "Wait for the answer to your last message first.")
-    try:
-        stored = await anyio.to_thread.run_sync(api.store.append, thread, MessageEvent(text=message.text))
-    except BaseException:
-        await anyio.to_thread.run_sync(api.store.end_turn, thread.id)
-        raise
-    assert stored is not None
     api.notifier.poke(thread.id)
     api.turns.start(thread, message.text)
     return MessageAccepted(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from carecoord.db import Base
 from ui.api.crypto import Sealed, TranscriptCipher
-from ui.api.events import EVENT_ADAPTER, ErrorEvent, StoredEvent, ThreadEvent
+from ui.api.events import EVENT_ADAPTER, ErrorEvent, MessageEvent, StoredEvent, ThreadEvent
 from ui.api.tables import ChatMessage, ChatThread
 
 TURN_LEASE = timedelta(seconds=15)
@@ -76,17 +76,18 @@ class TranscriptStore:
                 return None
             return ThreadInfo(row.id, row.patient_id, _utc(row.created_at), row.turn_started_at is not None)
 
-    def begin_turn(self, thread: ThreadInfo) -> bool:
-        """Take the thread's turn lock; False when a live turn holds it (in any worker).
+    def begin_turn(self, thread: ThreadInfo, message: MessageEvent) -> StoredEvent | None:
+        """Take the thread's turn lock and store the patient's message, in one transaction.
 
-        Taking over a lapsed lock (its worker died, or could not store its ending) stores the
-        `turn_interrupted` event in the same transaction, so no message is ever left unanswered.
+        None when a live turn holds the lock (in any worker). Taking over a lapsed lock (its worker
+        died, or could not store its ending) also stores `turn_interrupted`, so no message is ever
+        left unanswered; and a message that cannot be stored leaves no lock behind.
         """
         now = datetime.now(UTC)
-        with Session(self.engine) as session:
+        with Session(self.engine, expire_on_commit=False) as session:
             held = session.scalar(select(ChatThread.turn_started_at).where(ChatThread.id == thread.id))
             if held is not None and _utc(held) >= now - TURN_LEASE:
-                return False
+                return None
             unchanged = (
                 ChatThread.turn_started_at.is_(None) if held is None else ChatThread.turn_started_at == held
             )
@@ -95,11 +96,14 @@ class TranscriptStore:
             )
             if getattr(result, "rowcount", 0) != 1:
                 session.rollback()
-                return False
+                return None
             if held is not None:
                 session.add(self._row(thread, INTERRUPTED, None))
+                session.flush()  # the interruption's row id comes before the new message's
+            row = self._row(thread, message, None)
+            session.add(row)
             session.commit()
-            return True
+        return StoredEvent(id=row.id, created=_utc(row.created_at), event=message)
 
     def renew_turn(self, thread_id: str) -> None:
         """Renew a running turn's lock, so other workers can tell it from one whose worker died."""
