@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 
 RECURSION_LIMIT = 40
 """LangGraph's own backstop beneath the per-turn step limit."""
+DURABILITY: Literal["sync"] = "sync"
+"""Each step's checkpoint is written before the next step runs, so a process killed mid-turn leaves a
+checkpoint the next message can finish the turn from (`recover`)."""
 
 
 @dataclass
@@ -169,7 +172,9 @@ class ChatService:
         if not self.was_interrupted(thread_id):
             return None
         started = time.perf_counter()
-        self.graph.invoke(None, self._config(thread_id), context=self._context(patient_id, thread_id))
+        self.graph.invoke(
+            None, self._config(thread_id), context=self._context(patient_id, thread_id), durability=DURABILITY
+        )
         state = self.state(thread_id)
         self._audit_answer(patient_id, thread_id, state.question, state)
         return to_result(thread_id, state, (time.perf_counter() - started) * 1000)
@@ -190,7 +195,7 @@ class ChatService:
             payload = Command(resume=PatientMessage(text=message).model_dump())
         else:
             payload = {"question": message}
-        self.graph.invoke(payload, config, context=context)
+        self.graph.invoke(payload, config, context=context, durability=DURABILITY)
         state = self.state(thread)
         self._audit_answer(patient_id, thread, message, state)
         return to_result(thread, state, (time.perf_counter() - started) * 1000)
@@ -211,7 +216,7 @@ class ChatService:
         config = self._config(thread_id)
         event = DecisionEvent(decision=decision).model_dump()
         resume: Command[Any] = Command(resume=event)
-        self.graph.invoke(resume, config, context=self._context(patient_id, thread_id))
+        self.graph.invoke(resume, config, context=self._context(patient_id, thread_id), durability=DURABILITY)
         return self.state(thread_id).final_text
 
     def state(self, thread_id: str) -> TurnState:

@@ -77,6 +77,7 @@ class TurnRunner:
         """One turn: status lines, then the answer and any escalation, or an error event."""
         started = time.perf_counter()
         finished = False
+        lease = asyncio.create_task(self._hold_lease(thread))
         try:
             closing = await self._turn(thread, text, started)
         except FhirError as exc:
@@ -91,9 +92,19 @@ class TurnRunner:
         except Exception as exc:  # the store is down: the lock lapses and a stream reports the turn
             log.warning("turn thread=%s could not be stored: %s", thread.id, type(exc).__name__)
         finally:
+            lease.cancel()
             if not finished:
                 await self._release(thread)
             self.notifier.poke(thread.id)
+
+    async def _hold_lease(self, thread: ThreadInfo) -> None:
+        """Renew the turn's lock for as long as the turn is this process's business.
+
+        From the start: a turn may wait a while for a pool thread, and must not look dead meanwhile.
+        """
+        while True:
+            await asyncio.sleep(LEASE_RENEW_S)
+            await self._renew(thread)
 
     async def _release(self, thread: ThreadInfo) -> None:
         try:
@@ -135,12 +146,8 @@ class TurnRunner:
         await self._recover(thread)
         await self._emit(thread, StatusEvent(text=status_lines().reading))
         turn = loop.run_in_executor(self.pool, self.service.turn, thread.patient_id, text, thread.id)
-        renewed = time.monotonic()
         while not turn.done():
             await asyncio.wait({turn}, timeout=PROGRESS_POLL_S)
-            if time.monotonic() - renewed >= LEASE_RENEW_S:
-                renewed = time.monotonic()
-                await self._renew(thread)
             if not turn.done():
                 await self._report_progress(thread, text, said)
         result = turn.result()
