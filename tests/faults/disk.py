@@ -182,18 +182,6 @@ def carecoord(api: ApiServer, cwd: Path, *args: str) -> subprocess.CompletedProc
     )
 
 
-def search(base_url: str, resource_type: str, identifier: str) -> list[dict[str, Any]]:
-    """Resources of a type that carry `identifier` (`system|value`) in the EHR."""
-    response = httpx.get(
-        f"{base_url}/{resource_type}",
-        params={"identifier": identifier, "_count": "50"},
-        headers={"Accept": "application/fhir+json"},
-        timeout=30.0,
-    )
-    response.raise_for_status()
-    return [entry["resource"] for entry in response.json().get("entry", [])]
-
-
 def audit_entries(settings: Settings) -> list[AuditEntry]:
     """Every audit entry, oldest first (read in this process)."""
     engine = make_engine(settings.sqlalchemy_url)

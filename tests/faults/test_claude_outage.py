@@ -38,8 +38,8 @@ from tests.fakes.anthropic_replay import (
     rate_limited,
 )
 from tests.fixtures.agent import SeededSandbox
-from tests.fixtures.api import ApiServer, Frame, api_env, ask, open_session
-from tests.fixtures.processes import free_port, start_python_module, stop, wait_until_up
+from tests.fixtures.api import ApiServer, Frame, api_env, ask, metformin_patients, open_session, start_api
+from tests.fixtures.processes import free_port, stop
 
 pytestmark = pytest.mark.integration
 
@@ -261,29 +261,9 @@ def claude_api(
         "CARECOORD_CLAUDE_COOLDOWN_S": "0",
     }
     assert env["CARECOORD_REASONER"] == "claude"
-    port = free_port()
     log_path = folder / "server.log"
-    process = start_python_module(
-        ["carecoord", "serve", "--port", str(port), "--workers", "1"], log_path, env=env
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{url}/readyz", process, timeout_s=120)
-    except (RuntimeError, TimeoutError):
-        stop(process)
-        raise RuntimeError(
-            f"the API did not start; log:\n{log_path.read_text(errors='replace')[-3000:]}"
-        ) from None
-    metformin = [
-        patient.id
-        for patient in seeded_sandbox.cohort.patients
-        if any(
-            r["resourceType"] == "MedicationRequest"
-            and r.get("status") == "active"
-            and "metformin" in str(r.get("medicationCodeableConcept", "")).lower()
-            for r in patient.resources
-        )
-    ]
+    url, process = start_api(settings, log_path, extra_env=env)
+    metformin = metformin_patients(seeded_sandbox)
     yield ApiServer(
         url=url,
         settings=settings,

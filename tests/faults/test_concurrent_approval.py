@@ -22,9 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
 from agent.checkpoints import open_checkpointer
@@ -34,6 +32,7 @@ from carecoord.review.tasks import REVIEW_IDENTIFIER_SYSTEM
 from carecoord.settings import Settings
 from tests.fixtures.agent import SeededSandbox
 from tests.fixtures.processes import free_port, stop, wait_until_up
+from tests.fixtures.sandbox import search_by_identifier
 from tests.integration.review.conftest import POSTGRES
 from tools.drafts import DRAFT_IDENTIFIER_SYSTEM
 from ui.console.cli import settings_env
@@ -176,18 +175,6 @@ def _metformin_patient(sandbox: SeededSandbox) -> str:
     ][-1]
 
 
-def _search(base_url: str, resource_type: str, identifier: str) -> list[dict[str, Any]]:
-    """Every resource of `resource_type` on the FHIR server carrying `identifier`."""
-    response = httpx.get(
-        f"{base_url}/{resource_type}",
-        params={"identifier": identifier, "_count": "50"},
-        headers={"Accept": "application/fhir+json"},
-        timeout=30.0,
-    )
-    response.raise_for_status()
-    return [entry["resource"] for entry in response.json().get("entry", [])]
-
-
 def _carecoord(contest: Contest, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`python -m carecoord ...` with the console's environment (same database and EHR)."""
     return subprocess.run(
@@ -306,7 +293,7 @@ def test_two_consoles_and_the_cli_approving_at_once_write_one_resource(
     contest: Contest, tmp_path: Path
 ) -> None:
     fhir_url = contest.settings.fhir_url
-    assert _search(fhir_url, "MedicationRequest", contest.identifier) == []
+    assert search_by_identifier(fhir_url, "MedicationRequest", contest.identifier) == []
 
     barrier = threading.Barrier(3)
     go = threading.Event()
@@ -326,11 +313,11 @@ def test_two_consoles_and_the_cli_approving_at_once_write_one_resource(
     _, winner_shown_as = CLINICIANS[winner]
 
     # The EHR: exactly one resource carries the draft's identifier, and the item's Task points at it.
-    written = _search(fhir_url, "MedicationRequest", contest.identifier)
+    written = search_by_identifier(fhir_url, "MedicationRequest", contest.identifier)
     assert len(written) == 1, [resource["id"] for resource in written]
     assert written[0]["status"] == "active"
     reference = f"MedicationRequest/{written[0]['id']}"
-    [task] = _search(fhir_url, "Task", f"{REVIEW_IDENTIFIER_SYSTEM}|{contest.item_id}")
+    [task] = search_by_identifier(fhir_url, "Task", f"{REVIEW_IDENTIFIER_SYSTEM}|{contest.item_id}")
     assert task["status"] == "completed" and task["focus"]["reference"] == reference
 
     # The queue: one decision, by the winner, finished.

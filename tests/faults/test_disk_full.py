@@ -38,13 +38,13 @@ from tests.faults.disk import (
     free_bytes,
     history,
     integrity,
-    search,
     serve_on,
     timed,
 )
 from tests.faults.disk import small_disk as mount_small_disk
 from tests.fixtures.agent import SeededSandbox
 from tests.fixtures.api import ApiServer, ask, open_session, read_events
+from tests.fixtures.sandbox import search_by_identifier
 from tools.drafts import DRAFT_IDENTIFIER_SYSTEM
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -117,7 +117,7 @@ def test_a_full_disk_gives_clear_errors_keeps_what_was_stored_and_recovers(
         draft = stores.queue.require(item_id).draft_identifier
     assert draft
     identifier = f"{DRAFT_IDENTIFIER_SYSTEM}|{draft}"
-    assert search(api.settings.fhir_url, "MedicationRequest", identifier) == []
+    assert search_by_identifier(api.settings.fhir_url, "MedicationRequest", identifier) == []
     before_audit = audit_entries(api.settings)
     filed = [e for e in before_audit if (e.actor, e.action) == ("agent", "escalate")]
     assert [e.subjects[-1] for e in filed] == [f"review:{item_id}"], [e.action for e in before_audit]
@@ -142,7 +142,9 @@ def test_a_full_disk_gives_clear_errors_keeps_what_was_stored_and_recovers(
     assert denied.returncode == 3, (denied.returncode, denied.stdout, denied.stderr)
     assert denied.stderr.startswith("Error (storage_full): The server's storage is full"), denied.stderr
     assert "Traceback" not in denied.stderr and denied.stdout == ""
-    assert search(api.settings.fhir_url, "MedicationRequest", identifier) == [], "nothing reached the EHR"
+    assert search_by_identifier(api.settings.fhir_url, "MedicationRequest", identifier) == [], (
+        "nothing reached the EHR"
+    )
 
     # Reads still answer, and show exactly what was stored before: readiness, history, stream, queue, audit.
     ready = client.get("/readyz")
@@ -171,7 +173,7 @@ def test_a_full_disk_gives_clear_errors_keeps_what_was_stored_and_recovers(
     approved = carecoord(api, tmp_path, "review", "approve", item_id, "--as", CLINICIAN, "--json")
     assert approved.returncode == 0, approved.stderr
     outcome = json.loads(approved.stdout)
-    [written] = search(api.settings.fhir_url, "MedicationRequest", identifier)
+    [written] = search_by_identifier(api.settings.fhir_url, "MedicationRequest", identifier)
     assert written["status"] == "active"
     assert (outcome["status"], outcome["decided_by"]) == ("approved", CLINICIAN)
     assert outcome["fhir_reference"] == f"MedicationRequest/{written['id']}"

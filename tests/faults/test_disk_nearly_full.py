@@ -47,7 +47,6 @@ from tests.faults.disk import (
     history,
     integrity,
     leave_free,
-    search,
     serve_on,
     small_disk,
     timed,
@@ -55,6 +54,7 @@ from tests.faults.disk import (
 )
 from tests.fixtures.agent import SeededSandbox
 from tests.fixtures.api import ApiServer, Frame, ask, open_session
+from tests.fixtures.sandbox import search_by_identifier
 from tools.drafts import DRAFT_IDENTIFIER_SYSTEM
 from ui.api.store import TURN_LEASE
 
@@ -323,7 +323,7 @@ def test_an_approval_on_a_nearly_full_disk_is_all_or_nothing_then_finishes_once(
     draft = review_item(api.settings, item_id).draft_identifier
     assert draft
     identifier = f"{DRAFT_IDENTIFIER_SYSTEM}|{draft}"
-    assert search(api.settings.fhir_url, "MedicationRequest", identifier) == []
+    assert search_by_identifier(api.settings.fhir_url, "MedicationRequest", identifier) == []
     audit_before = audit_entries(api.settings)
     subject = f"review:{item_id}"
 
@@ -338,7 +338,7 @@ def test_an_approval_on_a_nearly_full_disk_is_all_or_nothing_then_finishes_once(
     junk = leave_free(disk, leave_kb)
     attempt = carecoord(api, tmp_path, "review", "approve", item_id, "--as", CLINICIAN, "--json")
     item = review_item(api.settings, item_id)
-    written = search(api.settings.fhir_url, "MedicationRequest", identifier)
+    written = search_by_identifier(api.settings.fhir_url, "MedicationRequest", identifier)
     if attempt.returncode == 0:
         outcome = approve_outcomes[leave_kb] = "done"
         assert (item.status, item.decided_by) == ("approved", CLINICIAN)
@@ -394,7 +394,7 @@ def test_an_approval_on_a_nearly_full_disk_is_all_or_nothing_then_finishes_once(
     shown = carecoord(api, tmp_path, "review", "show", item_id, "--json")
     assert shown.returncode == 0, shown.stderr
     detail = json.loads(shown.stdout)
-    [resource] = search(api.settings.fhir_url, "MedicationRequest", identifier)
+    [resource] = search_by_identifier(api.settings.fhir_url, "MedicationRequest", identifier)
     assert resource["status"] == "active"
     assert (detail["status"], detail["decided_by"]) == ("approved", CLINICIAN), detail
     assert (
