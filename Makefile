@@ -34,7 +34,8 @@ peer: $(PEER_DIR)/node_modules/.stamp
 # Starts the seeded sandbox, builds the index, starts the API (+ widget) and the console, prints the URLs.
 demo: install
 	$(BIN)/carecoord up --demo
-	@echo "  Chat from a terminal       $(BIN)/carecoord sandbox patients; $(BIN)/carecoord chat --patient <id> \"When is my next appointment?\""
+	@echo "  Patients (ids)             $(BIN)/carecoord sandbox patients"
+	@echo "  Chat from a terminal       $(BIN)/carecoord chat --patient <id> \"When is my next visit?\""
 
 # The scale-out topology on this machine: PostgreSQL, Redis, a Chroma server, two API workers, the console.
 scale: install
@@ -43,17 +44,26 @@ scale: install
 stop:
 	-@$(BIN)/carecoord down
 
-# Debian's Chromium drives the browser tests (Playwright cannot download its own browser here).
-browser:
+AXE_DIR := tests/e2e/axe
+
+$(AXE_DIR)/node_modules/.stamp: $(AXE_DIR)/package.json
+	cd $(AXE_DIR) && npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's Chromium drives the browser tests (Playwright cannot download its own browser here);
+# axe-core (npm) checks the pages' accessibility inside them.
+browser: $(AXE_DIR)/node_modules/.stamp
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
 test: install peer browser
 	$(BIN)/python -m pytest
 
+# Style, types, and the layers: `lint-imports` checks the import contracts in pyproject.toml.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Benchmarks, apart from tests: retrieval (3 retrievers), warm turn latency, verifier on K-QA, API load,
 # and a 5-minute soak of the scale-out stack with faults.

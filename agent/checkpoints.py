@@ -1,4 +1,10 @@
-"""LangGraph checkpointers: SQLite under the data dir by default, PostgreSQL when configured."""
+"""LangGraph checkpointers: SQLite under the data dir by default, PostgreSQL when configured.
+
+Checkpoints hold every message, answer and record fact of a thread, so every value is sealed with the
+PHI keyring (`carecoord.keyring`, the transcripts' keys and key ids) through LangGraph's
+`EncryptedSerializer`. PostgreSQL's saver would keep plain strings (the patient's question, the final
+answer) inline in its JSONB column; `SealedPostgresSaver` sends them to the encrypted blobs instead.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+from agent.checkpoint_cipher import KeyringCipher
+from agent.checkpoint_reseal import reseal_postgres, reseal_sqlite
+from agent.checkpoint_store import SealedPostgresSaver
+from carecoord.keyring import TranscriptCipher
 
 STATE_TYPES: list[tuple[str, str]] = [
     ("agent.state", "Exchange"),
@@ -17,12 +29,14 @@ STATE_TYPES: list[tuple[str, str]] = [
     ("agent.models", "Plan"),
     ("agent.models", "Fact"),
     ("agent.models", "Evidence"),
+    ("agent.models", "Retrieval"),
     ("agent.models", "Citation"),
     ("agent.models", "AnswerSentence"),
     ("agent.models", "ComposedAnswer"),
     ("agent.models", "Grounding"),
     ("agent.models", "EscalationRef"),
     ("agent.models", "Decision"),
+    ("agent.transcript", "TranscriptLine"),
     ("tools.record", "ToolCall"),
     ("tools.views", "SourceResource"),
     ("tools.drafts", "Draft"),
@@ -35,16 +49,18 @@ POOL_TIMEOUT_S = 10.0
 """How long a checkpoint read or write waits for a connection before the turn fails cleanly."""
 
 
-def state_serde() -> JsonPlusSerializer:
-    """The checkpoint serializer, restricted to our own state types."""
-    return JsonPlusSerializer(allowed_msgpack_modules=STATE_TYPES)
+def state_serde(keyring: TranscriptCipher) -> EncryptedSerializer:
+    """The checkpoint serializer: our own state types only, every value sealed with `keyring`."""
+    plain = JsonPlusSerializer(allowed_msgpack_modules=STATE_TYPES)
+    return EncryptedSerializer(KeyringCipher(keyring), plain)
 
 
 @contextmanager
-def open_checkpointer(database_url: str | None, data_dir: Path) -> Iterator[BaseCheckpointSaver[str]]:
-    """A ready checkpointer for the configured store, closed on exit."""
+def open_checkpointer(
+    database_url: str | None, data_dir: Path, keyring: TranscriptCipher
+) -> Iterator[BaseCheckpointSaver[str]]:
+    """A ready checkpointer for the configured store, closed on exit (old plaintext rows sealed)."""
     if database_url and database_url.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
-        from langgraph.checkpoint.postgres import PostgresSaver
         from psycopg.errors import UniqueViolation
         from psycopg.rows import dict_row
         from psycopg_pool import ConnectionPool
@@ -61,20 +77,25 @@ def open_checkpointer(database_url: str | None, data_dir: Path) -> Iterator[Base
             kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
             open=True,
         ) as pool:
-            postgres = PostgresSaver(pool, serde=state_serde())  # type: ignore[arg-type]
+            serde = state_serde(keyring)
+            postgres = SealedPostgresSaver(pool, serde=serde)  # type: ignore[arg-type]
             try:
                 postgres.setup()
             except UniqueViolation:  # another process ran the same setup at the same moment
                 postgres.setup()
+            reseal_postgres(pool, serde)
             yield postgres
         return
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     conn = sqlite3.connect(data_dir / "checkpoints.sqlite3", check_same_thread=False)
     try:
-        saver = SqliteSaver(conn, serde=state_serde())
+        conn.execute("PRAGMA secure_delete=ON")  # freed pages are zeroed, not left holding old rows
+        serde = state_serde(keyring)
+        saver = SqliteSaver(conn, serde=serde)
         saver.setup()
+        reseal_sqlite(conn, serde)
         yield saver
     finally:
         conn.close()

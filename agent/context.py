@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from agent.escalations import EscalationSink
+from agent.grounding.judge import EntailmentJudge
 from agent.grounding.verifier import Verifier
 from agent.policy import SafetyScreen
 from agent.reasoners.base import Reasoner
 from agent.reasoners.breaker import CircuitBreaker
 from knowledge.retriever import HybridRetriever
+from tools.clock import Clock
 from tools.record import PatientRecord
 
 MAX_STEPS = 12
@@ -29,5 +31,9 @@ class Context:
     """Skips the primary reasoner for a while after it failed (shared by the process's turns)."""
     screen: SafetyScreen
     verifier: Verifier
+    judge: EntailmentJudge | None = None
+    """The gate's second stage, for sentences the Claude reasoner wrote (None: offline stage only)."""
     escalations: EscalationSink
     thread_id: str
+    clock: Clock = field(default_factory=Clock)
+    """The clinic's clock (`CARECOORD_NOW` / `CARECOORD_TIMEZONE`): ages, windows and "today" use it."""

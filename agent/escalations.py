@@ -26,6 +26,8 @@ class EscalationRequest(Frozen):
     draft_resource: dict[str, Any] | None = None
     """The proposed FHIR resource (raw JSON at the EHR boundary) for action approvals."""
     draft_identifier: str | None = None
+    sla_minutes: int | None = None
+    """Time to a decision from the policy's escalation table; None: the queue's default for the level."""
 
 
 class EscalationSink(Protocol):

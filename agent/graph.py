@@ -26,9 +26,13 @@ from agent.state import TurnState
 
 
 def after_screen(state: TurnState) -> Literal["escalate", "plan"]:
-    """Emergencies and refusals skip everything slow or model-driven."""
+    """Emergencies, protocols and refusals skip everything slow or model-driven.
+
+    A protocol's answer (low sugar now, a dose error) is its instructions, never a planner's guess.
+    """
     assert state.screen is not None
-    return "escalate" if state.screen.red_flag or state.screen.refusal else "plan"
+    screen = state.screen
+    return "escalate" if screen.red_flag or screen.protocol or screen.refusal else "plan"
 
 
 def after_plan(state: TurnState) -> Literal["act", "retrieve", "compose"]:

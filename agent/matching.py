@@ -10,26 +10,13 @@ import yaml
 from rapidfuzz import fuzz
 
 from agent.text import normalise
+from tools.concepts import specialties
 from tools.views import Medication
 
 DRUG_NAMES_PATH = Path(__file__).parent / "grounding" / "drug_names.yaml"
 
-SPECIALTY_WORDS: dict[str, tuple[str, ...]] = {
-    "cardiology": ("cardiology", "cardiologist", "heart doctor", "heart specialist", "heart"),
-    "endocrinology": ("endocrinology", "endocrinologist", "diabetes doctor", "thyroid doctor", "endo"),
-    "orthopedics": ("orthopedics", "orthopedic", "orthopaedic", "bone doctor", "knee", "hip", "joint"),
-    "behavioral health": (
-        "behavioral health",
-        "mental health",
-        "therapist",
-        "psychiatrist",
-        "counselor",
-        "psychology",
-    ),
-    "primary care": ("primary care", "family doctor", "my doctor", "pcp", "checkup", "check-up", "physical"),
-    "pulmonology": ("pulmonology", "pulmonologist", "lung doctor", "lungs", "breathing specialist"),
-    "nephrology": ("nephrology", "nephrologist", "kidney doctor", "kidney specialist"),
-}
+SPECIALTY_WORDS: dict[str, tuple[str, ...]] = {s.name: s.names for s in specialties()}
+"""Specialty -> lay words, from `tools/concepts/specialties.yaml` (the data table the language layer uses too)."""
 
 
 @lru_cache(maxsize=1)

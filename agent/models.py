@@ -29,7 +29,7 @@ Intent = Literal[
 ]
 EscalationLevel = Literal["routine", "urgent", "emergent"]
 EscalationKind = Literal["action_approval", "clinical_question", "emergency", "low_confidence"]
-EscalationStatus = Literal["pending", "approved", "rejected", "answered", "notified", "expired"]
+EscalationStatus = Literal["pending", "approved", "rejected", "answered", "notifying", "notified", "expired"]
 ReadTool = Literal[
     "patient_summary",
     "active_medications",
@@ -41,7 +41,9 @@ ReadTool = Literal[
     "care_plans",
     "free_slots",
 ]
-DraftTool = Literal["draft_refill", "draft_booking", "draft_referral", "draft_message"]
+DraftTool = Literal[
+    "draft_refill", "draft_booking", "draft_referral", "draft_message", "draft_lab_order", "draft_reading"
+]
 
 
 class Frozen(BaseModel):
@@ -57,7 +59,9 @@ class ScreenResult(Frozen):
     """Policy id of the emergency found, e.g. `chest-pain`."""
     level: EscalationLevel | None = None
     instructions: str | None = None
-    """The emergency text the answer must start with."""
+    """The emergency or protocol text the answer must start with."""
+    protocol: str | None = None
+    """The `policy.yaml` protocol whose text `instructions` starts with (`hypoglycemia`, `poison_control`)."""
     refusal: Literal["other_patient", "prompt_injection", "dose_change"] | None = None
     urgent_flag: str | None = None
     matched: str | None = None
@@ -69,6 +73,10 @@ class ToolRequest(Frozen):
 
     tool: ReadTool | DraftTool
     args: dict[str, str] = Field(default_factory=dict)
+    other_than: tuple[str, ...] | None = None
+    """For "the other one": the names the conversation already mentioned, which the patient does not mean
+    (None: not such a follow-up).
+    Set by the reasoner from the thread's history, never by the model (not part of any tool schema)."""
 
 
 class Plan(Frozen):
@@ -81,6 +89,8 @@ class Plan(Frozen):
     guidance_query: str | None = None
     target: str | None = None
     """The thing the patient means (a medication, specialty, date), resolved against their record."""
+    notes: tuple[str, ...] = ()
+    """Procedural outcomes the planner already knows (`not_recognised`), said like the tools' notes."""
     reasoner: str = "offline"
 
 
@@ -91,6 +101,9 @@ class Fact(Frozen):
     source: SourceResource
     title: str
     """Citation label, e.g. "Your medication list, updated 2026-11-01"."""
+    components: tuple[SourceResource, ...] = ()
+    """For a derived number (an average, a change): every reading it was computed from, so the verifier
+    can recompute it; `source` is then the newest of them."""
 
 
 class Evidence(Frozen):
@@ -104,6 +117,24 @@ class Evidence(Frozen):
     tool_errors: tuple[str, ...] = ()
     knowledge_unavailable: bool = False
     """The knowledge index could not be reached, so no guidance could be looked up."""
+
+
+class Retrieval(Frozen):
+    """What this turn's knowledge search found: typed, for evals and reports (the trace is for people)."""
+
+    passages: int = 0
+    abstain: bool = False
+    """Nothing relevant enough to quote, or the question names something neither corpus nor record has."""
+    best_score: float = 0.0
+    unknown: tuple[str, ...] = ()
+    """Terms of the question that neither the corpus nor the patient's record mentions."""
+    unavailable: bool = False
+    """The index could not be reached: nothing was searched (so this is no abstention)."""
+
+    @property
+    def abstained(self) -> bool:
+        """Whether the search ran and judged its evidence too weak to answer from."""
+        return self.abstain and not self.unavailable
 
 
 class Citation(Frozen):
@@ -142,6 +173,11 @@ class Grounding(Frozen):
     sentences: int = 0
     supported: int = 0
     removed: int = 0
+    """Removed by either stage (the offline verifier, then the judge)."""
+    judged: int = 0
+    """Sentences the second stage (Claude's entailment judge) read; 0 when it did not run."""
+    judge_removed: int = 0
+    """Of `removed`, the sentences the offline verifier passed and the judge rejected."""
 
 
 class EscalationRef(Frozen):

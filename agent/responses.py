@@ -28,8 +28,16 @@ class Responses(BaseModel):
     no_match_medication: str
     no_upcoming: str
     no_slots: str
+    no_slots_in_window: str
     no_results: str
     no_care_plans: str
+    no_allergies: str
+    no_conditions: str
+    not_recognised: str
+    search_incomplete: str
+    series_incomplete: str
+    single_result: str
+    no_earlier: str
     action_sent: str
     clinical_sent: str
     urgent_sent: str

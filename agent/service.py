@@ -1,6 +1,8 @@
 """`ChatService`: opens patient sessions and runs turns through the graph.
 
-The one place the agent is assembled from settings: the CLI, the API and the evals all come here.
+It takes the services it runs with ready-made (`AgentServices`): turning settings into services is the
+composition root's job (`carecoord.wiring`), so the CLI, the API, the console and the evals all build
+the agent the same way, once per process.
 """
 
 from __future__ import annotations
@@ -9,52 +11,40 @@ import hashlib
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
-from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.types import Command
 
-from agent.checkpoints import open_checkpointer
 from agent.context import Context
 from agent.escalations import EscalationSink
-from agent.graph import build_graph
+from agent.grounding.judge import EntailmentJudge
 from agent.grounding.verifier import Verifier
-from agent.intents import IntentClassifier
 from agent.models import Decision
-from agent.nodes.wait import DecisionEvent, PatientMessage
-from agent.policy import Policy, SafetyScreen
+from agent.nodes.wait import PatientMessage
+from agent.policy import SafetyScreen
+from agent.progress import OnStep, TurnOutcome, TurnStep
 from agent.reasoners.base import Reasoner
 from agent.reasoners.breaker import CircuitBreaker
-from agent.reasoners.offline import OfflineReasoner
 from agent.result import ChatResult, CitationOut, EscalationOut, GroundingOut, ToolOut
 from agent.state import TurnState
-from carecoord.settings import Settings
-from knowledge.embedder import Embedder, load_embedder
-from knowledge.index import KnowledgeIndex
+from agent.threads import DURABILITY, RECURSION_LIMIT, Threads
+from agent.trail import AuditTrail
+from knowledge.embedder import Embedder
 from knowledge.retriever import HybridRetriever
-from knowledge.vector_cache import CachedEmbedder
+from tools.clock import Clock
 from tools.fhir import FhirGateway
 from tools.record import PatientRecord, ToolCall
 
-if TYPE_CHECKING:
-    from carecoord.audit import AuditLog
-
-RECURSION_LIMIT = 40
-"""LangGraph's own backstop beneath the per-turn step limit."""
-DURABILITY: Literal["sync"] = "sync"
-"""Each step's checkpoint is written before the next step runs, so a process killed mid-turn leaves a
-checkpoint the next message can finish the turn from (`recover`)."""
+__all__ = ["DURABILITY", "RECURSION_LIMIT", "AgentServices", "ChatService", "to_result"]
 
 
 @dataclass
 class AgentServices:
-    """The expensive, shareable parts: loaded once per process."""
+    """The expensive, shareable parts: built once per process by the composition root."""
 
-    settings: Settings
     embedder: Embedder
     screen: SafetyScreen
     reasoner: Reasoner
@@ -64,49 +54,24 @@ class AgentServices:
     escalations: EscalationSink
     gateway: FhirGateway
     breaker: CircuitBreaker | None = None
-
-    @classmethod
-    def from_settings(
-        cls, settings: Settings, escalations: EscalationSink, reasoner: str | None = None
-    ) -> AgentServices:
-        """Build every service the settings call for (the reasoner can be forced: offline|claude)."""
-        embedder = load_embedder()
-        cached = CachedEmbedder(embedder, settings.vectors_cache)
-        classifier = IntentClassifier(cached)
-        screen = SafetyScreen(Policy.load(), cached, ordinary=classifier.exemplars)
-        offline = OfflineReasoner(classifier, cached)
-        choice = reasoner or settings.reasoner
-        primary: Reasoner = offline
-        fallback: Reasoner | None = None
-        if choice == "claude" or (choice == "auto" and settings.anthropic_api_key is not None):
-            from agent.reasoners.claude import ClaudeReasoner
-
-            primary, fallback = ClaudeReasoner.from_settings(settings), offline
-        services = cls(
-            settings=settings,
-            embedder=embedder,
-            screen=screen,
-            reasoner=primary,
-            fallback=fallback,
-            retriever=HybridRetriever(KnowledgeIndex.from_settings(settings, embedder), embedder),
-            verifier=Verifier(),
-            escalations=escalations,
-            gateway=FhirGateway(settings.fhir_url, settings.fhir_timeout_s, settings.fhir_retries),
-            breaker=CircuitBreaker(settings.claude_cooldown_s) if fallback is not None else None,
-        )
-        screen.warm()
-        offline.classifier.warm()
-        return services
+    reasoner_version: str = ""
+    """How the primary reasoner is named in the audit log (e.g. `claude:claude-sonnet-4-5`)."""
+    judge: EntailmentJudge | None = None
+    """The gate's second stage for Claude's prose (built with the Claude reasoner when enabled)."""
+    clock: Clock = field(default_factory=Clock)
+    """The clinic's clock, built from settings by the composition root."""
 
 
 class ChatService:
     """Runs patient turns on threads persisted by a checkpointer."""
 
     def __init__(
-        self, services: AgentServices, checkpointer: BaseCheckpointSaver[str], audit: AuditLog | None = None
+        self, services: AgentServices, checkpointer: BaseCheckpointSaver[str], audit: AuditTrail | None = None
     ) -> None:
         self.services = services
-        self.graph = build_graph(checkpointer)
+        self.threads = Threads(checkpointer, context=self._context)
+        """The thread store; also what review resumes parked threads through (`ThreadResumer`)."""
+        self.graph = self.threads.graph
         self.audit = audit
         """When set, every FHIR tool call and every answer (its hash) goes to the audit log."""
 
@@ -124,12 +89,16 @@ class ChatService:
             breaker=services.breaker,
             screen=services.screen,
             verifier=services.verifier,
+            judge=services.judge,
             escalations=services.escalations,
             thread_id=thread_id,
+            clock=services.clock,
         )
 
     def _reasoner_version(self, name: str) -> str:
-        return f"claude:{self.services.settings.claude_model}" if name == "claude" else name
+        if name == self.services.reasoner.name and self.services.reasoner_version:
+            return self.services.reasoner_version
+        return name
 
     def _audit_tool(self, patient_id: str, thread_id: str) -> Callable[[ToolCall], None] | None:
         audit = self.audit
@@ -149,19 +118,15 @@ class ChatService:
 
         return log
 
-    @staticmethod
-    def _config(thread_id: str) -> RunnableConfig:
-        return {"configurable": {"thread_id": thread_id}, "recursion_limit": RECURSION_LIMIT}
+    _config = staticmethod(Threads.config)
 
     def is_waiting(self, thread_id: str) -> bool:
         """Whether the thread is parked in `wait` with escalations pending."""
-        snapshot = self.graph.get_state(self._config(thread_id))
-        return bool(snapshot.interrupts)
+        return self.threads.is_waiting(thread_id)
 
     def was_interrupted(self, thread_id: str) -> bool:
         """Whether a turn on the thread stopped half-way (its process died): nodes are left to run."""
-        snapshot = self.graph.get_state(self._config(thread_id))
-        return bool(snapshot.next) and not snapshot.interrupts
+        return self.threads.was_interrupted(thread_id)
 
     def recover(self, patient_id: str, thread_id: str) -> ChatResult | None:
         """Finish an interrupted turn from its last checkpoint; None when there is none.
@@ -184,6 +149,12 @@ class ChatService:
 
         An interrupted turn on the thread is finished first, so a new message never buries it.
         """
+        return self.run_turn(patient_id, message, thread_id).result
+
+    def run_turn(
+        self, patient_id: str, message: str, thread_id: str | None = None, on_step: OnStep | None = None
+    ) -> TurnOutcome:
+        """`turn`, also returning the state after it, and calling `on_step` as each node finishes."""
         started = time.perf_counter()
         thread = thread_id or f"t-{uuid.uuid4().hex[:12]}"
         if thread_id is not None:
@@ -195,10 +166,17 @@ class ChatService:
             payload = Command(resume=PatientMessage(text=message).model_dump())
         else:
             payload = {"question": message}
-        self.graph.invoke(payload, config, context=context, durability=DURABILITY)
+        for chunk in self.graph.stream(
+            payload, config, context=context, durability=DURABILITY, stream_mode="updates"
+        ):
+            if on_step is None or not isinstance(chunk, dict):
+                continue
+            for node, update in chunk.items():
+                if not node.startswith("__"):
+                    on_step(TurnStep.from_update(node, update))
         state = self.state(thread)
         self._audit_answer(patient_id, thread, message, state)
-        return to_result(thread, state, (time.perf_counter() - started) * 1000)
+        return TurnOutcome(to_result(thread, state, (time.perf_counter() - started) * 1000), state)
 
     def _audit_answer(self, patient_id: str, thread_id: str, message: str, state: TurnState) -> None:
         """Log the answer (its text is hashed by the log) with the message's hash."""
@@ -213,16 +191,11 @@ class ChatService:
 
     def deliver(self, patient_id: str, thread_id: str, decision: Decision) -> str:
         """Resume a parked thread with a clinician's decision; returns the line the patient sees."""
-        config = self._config(thread_id)
-        event = DecisionEvent(decision=decision).model_dump()
-        resume: Command[Any] = Command(resume=event)
-        self.graph.invoke(resume, config, context=self._context(patient_id, thread_id), durability=DURABILITY)
-        return self.state(thread_id).final_text
+        return self.threads.deliver(patient_id, thread_id, decision)
 
     def state(self, thread_id: str) -> TurnState:
         """The thread's current state."""
-        values = self.graph.get_state(self._config(thread_id)).values
-        return TurnState(**values) if isinstance(values, dict) else values
+        return self.threads.state(thread_id)
 
 
 def to_result(thread_id: str, state: TurnState, ms: float) -> ChatResult:
@@ -248,14 +221,3 @@ def to_result(thread_id: str, state: TurnState, ms: float) -> ChatResult:
         reasoner=state.reasoner,
         ms=round(ms, 2),
     )
-
-
-@contextmanager
-def open_chat_service(settings: Settings, reasoner: str | None = None) -> Iterator[ChatService]:
-    """A ready service over the configured checkpointer and review queue."""
-    from carecoord.app_services import open_review_stores
-
-    with open_review_stores(settings) as stores:
-        services = AgentServices.from_settings(settings, stores.queue, reasoner)
-        with open_checkpointer(settings.database_url, settings.data_dir) as checkpointer:
-            yield ChatService(services, checkpointer, audit=stores.audit)

@@ -11,8 +11,10 @@ from agent.models import (
     Evidence,
     Grounding,
     Plan,
+    Retrieval,
     ScreenResult,
 )
+from agent.transcript import TranscriptLine, legacy_line
 from tools.record import ToolCall
 
 
@@ -26,6 +28,10 @@ class Exchange:
     target: str | None
     mentioned: tuple[str, ...] = ()
     """Names this turn talked about (medications, specialties), in order, for follow-up resolution."""
+    lab_concept: str | None = None
+    """The lab or vital concept id this turn's record query searched, for "and the one before that?"."""
+    lab_back: int = 0
+    """How many results before the latest this turn showed of that lab (0: the latest)."""
 
 
 @dataclass(kw_only=True)
@@ -37,12 +43,14 @@ class TurnState:
     history: list[Exchange] = field(default_factory=list)
     pending: list[EscalationRef] = field(default_factory=list)
     """Escalations still awaiting a clinician, resumed into this thread by `Command(resume=...)`."""
-    transcript: list[str] = field(default_factory=list)
+    transcript: list[TranscriptLine] = field(default_factory=list)
     """Patient-visible lines, in order, including care-team decisions delivered later."""
 
     screen: ScreenResult | None = None
     plan: Plan | None = None
     evidence: Evidence | None = None
+    retrieval: Retrieval | None = None
+    """This turn's knowledge search, when it ran (None: the plan needed no guidance)."""
     answer: ComposedAnswer | None = None
     final_text: str = ""
     grounding: Grounding | None = None
@@ -55,3 +63,8 @@ class TurnState:
     trace: list[str] = field(default_factory=list)
     steps: int = 0
     reasoner: str = "offline"
+
+    def __post_init__(self) -> None:
+        # Checkpoints written before lines were typed hold "speaker: text" strings.
+        if any(not isinstance(line, TranscriptLine) for line in self.transcript):
+            self.transcript = [legacy_line(line) for line in self.transcript]

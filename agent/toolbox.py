@@ -10,10 +10,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import cast
 
+from agent.booking_window import booking_window
+from agent.grounding.lexicon import load_drug_lexicon
+from agent.lab_search import find_results, find_series
 from agent.matching import LAB_CODES, match_medication, match_specialty
 from agent.models import Fact, ToolRequest
+from agent.order_tools import demographic_facts, lab_order, reading
+from agent.series_facts import SERIES_AGGREGATES, Aggregate, series_fact
 from tools import views
+from tools.clock import Clock, TimeWindow
+from tools.concepts.named import concept_of_code
+from tools.concepts.observations import observation_table
 from tools.drafts import Draft
 from tools.errors import FhirError
 from tools.record import PatientRecord
@@ -35,6 +44,15 @@ def _day(value: date | datetime | None) -> str:
     if value is None:
         return "an unrecorded date"
     return f"{value:%B} {value.day}, {value.year}"
+
+
+def _moment(value: str | None, clock: Clock) -> datetime | None:
+    """A window bound a tool argument gives (ISO 8601, the clinic's timezone when none); None if unreadable."""
+    try:
+        moment = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=clock.tz) if moment is not None and moment.tzinfo is None else moment
 
 
 def _when(value: datetime | None) -> str:
@@ -89,18 +107,33 @@ def slot_fact(slot: views.Slot) -> Fact:
     )
 
 
-def observation_fact(observation: views.Observation) -> Fact:
-    """A result as a sentence."""
+def observation_name(observation: views.Observation) -> str:
+    """The test as patients say it: the concept table's friendly name, however the record codes it."""
+    concept = observation_table().by_loinc(observation.loinc) if observation.loinc else None
+    concept = concept or concept_of_code(observation.source.json_body.get("code"))
+    return concept.friendly if concept is not None else observation.name
+
+
+def observation_fact(observation: views.Observation, prefix: str = "") -> Fact:
+    """A result as a sentence, the test named as patients say it (the concept table's friendly name)."""
+    name = observation_name(observation)
     unit = f" {observation.unit}" if observation.unit else ""
-    text = f"Your {observation.name} result was {observation.value}{unit} on {_day(observation.effective)}."
-    return Fact(text=text, source=observation.source, title="Your test results")
+    which = f"{prefix} " if prefix else ""
+    text = f"Your {which}{name} result was {observation.value}{unit} on {_day(observation.effective)}."
+    taken = f", {observation.effective:%Y-%m-%d}" if observation.effective else ""
+    return Fact(text=text, source=observation.source, title=f"Your test results{taken}")
+
+
+DEFAULT_BOOKING_DAYS = 30
+"""How far ahead open times are offered when the patient names no time."""
 
 
 class Toolbox:
     """Executes tool requests for one patient's record."""
 
-    def __init__(self, record: PatientRecord) -> None:
+    def __init__(self, record: PatientRecord, clock: Clock | None = None) -> None:
         self.record = record
+        self.clock = clock or Clock()
 
     def run(self, requests: Sequence[ToolRequest], question: str, request_key: str) -> ActResult:
         """Run every request; a failing tool becomes an error note, never an exception."""
@@ -118,7 +151,12 @@ class Toolbox:
             case "active_medications":
                 medications = self.record.active_medications()
                 wanted = args.get("medication")
-                chosen = [m for m in medications if match_medication(wanted, [m])] if wanted else medications
+                if request.other_than is not None:
+                    chosen = [m for m in medications if m.name not in request.other_than]
+                elif wanted:
+                    chosen = [m for m in medications if match_medication(wanted, [m])]
+                else:
+                    chosen = medications
                 if not medications:
                     out.notes.append("no_medications")
                 for medication in chosen:
@@ -127,7 +165,7 @@ class Toolbox:
                     if wanted and (refills := refills_fact(medication)):
                         out.facts.append(refills)
             case "draft_refill":
-                self._draft_refill(args.get("medication", ""), key, out)
+                self._draft_refill(args.get("medication", ""), request.other_than, question, key, out)
             case "upcoming_appointments":
                 upcoming = self.record.upcoming_appointments()
                 if not upcoming:
@@ -151,7 +189,10 @@ class Toolbox:
             case "observations":
                 self._observations(args, out)
             case "conditions":
-                for condition in self.record.conditions():
+                conditions = self.record.conditions()
+                if not conditions:
+                    out.notes.append("no_conditions")
+                for condition in conditions:
                     out.facts.append(
                         Fact(
                             text=f"Your record lists {condition.name}.",
@@ -160,7 +201,10 @@ class Toolbox:
                         )
                     )
             case "allergies":
-                for allergy in self.record.allergies():
+                allergies = self.record.allergies()
+                if not allergies:
+                    out.notes.append("no_allergies")
+                for allergy in allergies:
                     reaction = f" (reaction: {', '.join(allergy.reactions)})" if allergy.reactions else ""
                     out.facts.append(
                         Fact(
@@ -183,6 +227,13 @@ class Toolbox:
                             title="Your care plans",
                         )
                     )
+            case "patient_summary" if args.get("fact") in ("age", "date_of_birth"):
+                out.facts.extend(demographic_facts(self.record.summary(), args["fact"], self.clock))
+            case "draft_lab_order":
+                reason = args.get("reason") or question
+                out.drafts.append(lab_order(self.record, args.get("test") or question, reason, key))
+            case "draft_reading":
+                self._reading(args, question, key, out)
             case "patient_summary":
                 summary = self.record.summary()
                 out.facts.append(
@@ -193,15 +244,16 @@ class Toolbox:
                     )
                 )
 
-    def _draft_refill(self, mention: str, key: str, out: ActResult) -> None:
+    def _draft_refill(
+        self, mention: str, other_than: tuple[str, ...] | None, question: str, key: str, out: ActResult
+    ) -> None:
         medications = self.record.active_medications()
         if not medications:
             out.notes.append("no_medications")
             return
         chosen: views.Medication | None
-        if mention.startswith("__other__:"):
-            before = [n for n in mention.removeprefix("__other__:").split("|") if n]
-            remaining = [m for m in medications if m.name not in before]
+        if other_than is not None:
+            remaining = [m for m in medications if m.name not in other_than]
             chosen = remaining[0] if len(remaining) == 1 else None
             if chosen is None:
                 out.notes.append("ask_which_medication")
@@ -211,6 +263,11 @@ class Toolbox:
             chosen = match_medication(mention, medications)
         else:
             chosen = medications[0] if len(medications) == 1 else None
+        if chosen is None and mention and other_than is None and self._named(mention):
+            out.notes.append("no_match_medication")
+            text = f"Refill request for {mention}, which is not among the active prescriptions."
+            out.drafts.append(self.record.draft_message(f"{text} The patient wrote: {question}", key))
+            return
         if chosen is None:
             out.notes.append("ask_which_medication" if not mention else "no_match_medication")
             out.facts.extend(medication_fact(m) for m in medications)
@@ -220,13 +277,38 @@ class Toolbox:
             out.facts.append(refills)
         out.drafts.append(self.record.draft_refill(chosen, request_key=key))
 
+    @staticmethod
+    def _named(mention: str) -> bool:
+        """Whether `mention` names one medicine (a drug name the lexicon knows), not "my pills"."""
+        return bool(load_drug_lexicon().find(mention))
+
+    def _reading(self, args: dict[str, str], question: str, key: str, out: ActResult) -> None:
+        """A reading the patient asks to record; one not understood goes to the care team as words."""
+        name, value = args.get("concept", ""), args.get("value", "")
+        draft = reading(self.record, name, value, args.get("unit", ""), self.clock, key)
+        if draft is None:
+            text = f"The patient asks to record a reading: {question}"
+            draft = self.record.draft_message(text, key)
+        out.drafts.append(draft)
+
     def _slots(self, request: ToolRequest, question: str, key: str, out: ActResult) -> None:
+        """Open times in the window the patient asked for ("sometime in january"), else the next 30 days."""
         specialty = request.args.get("specialty") or match_specialty(question)
+        asked = booking_window(question, self.clock)
+        start, days = (asked.start, asked.days) if asked else (self.clock.now(), DEFAULT_BOOKING_DAYS)
         slots = self.record.free_slots(
-            specialty=specialty, practitioner=request.args.get("practitioner"), limit=3
+            specialty=specialty,
+            practitioner=request.args.get("practitioner"),
+            start=start,
+            days=days,
+            limit=3,
         )
         if not slots:
-            out.notes.append("no_slots")
+            out.notes.append("no_slots_in_window" if asked else "no_slots")
+            if request.tool == "draft_booking":
+                when = f"in the asked window ({asked.text})" if asked else "in the next 30 days"
+                text = f"Booking request (no open times found {when}): {question}"
+                out.drafts.append(self.record.draft_message(text, key))
             return
         out.facts.extend(slot_fact(s) for s in slots)
         if specialty:
@@ -237,7 +319,18 @@ class Toolbox:
             )
 
     def _observations(self, args: dict[str, str], out: ActResult) -> None:
-        """Results by LOINC code, falling back to the lab's names when the server codes it differently."""
+        """Results by concept (however the record codes it), else by LOINC code, else the newest."""
+        concept = args.get("concept")
+        aggregate = args.get("aggregate", "latest")
+        if concept and aggregate != "latest":
+            self._series(concept, aggregate, args, out)
+            return
+        if concept:
+            search = find_results(self.record, concept)
+            if not search.found:
+                out.notes.append("no_results" if search.complete else "search_incomplete")
+            out.facts.extend(observation_fact(o) for o in search.found)
+            return
         code = args.get("code")
         found = self.record.observations(code=code, limit=3) if code else []
         if not found and code:
@@ -250,3 +343,30 @@ class Toolbox:
             out.notes.append("no_results")
         for observation in found[:3]:
             out.facts.append(observation_fact(observation))
+
+    def _series(self, concept: str, aggregate: str, args: dict[str, str], out: ActResult) -> None:
+        """The previous result, or a number derived from every result in the asked window."""
+        window = TimeWindow(
+            start=_moment(args.get("start"), self.clock), end=_moment(args.get("end"), self.clock)
+        )
+        search = find_series(self.record, concept, window)
+        if aggregate == "previous":
+            back = int(args["back"]) if args.get("back", "").isdigit() else 1
+            if len(search.found) <= back:
+                out.notes.append("no_earlier" if search.complete else "search_incomplete")
+            word = "previous" if back == 1 else "earlier"
+            out.facts.extend(observation_fact(o, word) for o in search.found[back : back + 1])
+            return
+        fact = None
+        if search.found and aggregate in SERIES_AGGREGATES:
+            name = observation_name(search.found[0])
+            fact = series_fact(cast(Aggregate, aggregate), name, search.found)
+        if fact is None:
+            single = aggregate == "trend" and len(search.found) == 1
+            note = "single_result" if single else "no_results" if search.complete else "search_incomplete"
+            out.notes.append(note)
+            out.facts.extend(observation_fact(o) for o in search.found[:1])
+            return
+        if not search.complete:
+            out.notes.append("series_incomplete")
+        out.facts.append(fact)

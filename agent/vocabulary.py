@@ -1,4 +1,8 @@
-"""Known words: everything our corpus, drug lexicon and exemplars say.
+"""Known words: everything our corpus, drug lexicon, exemplars and concept tables say.
+
+The language layer's tables (terms, labs and vitals, specialties) count: a word they recognise
+("painkillers") names a concept we understand, and the retriever's own threshold decides whether the
+library can answer it.
 
 A question that names something none of them mention ("Zorbitrex", a drug that does not exist) cannot be
 answered from our sources, however similar the retrieved passages look; fuzzy matching keeps typos
@@ -19,6 +23,9 @@ from agent.text import normalise
 AGENT_DIR = Path(__file__).parent
 CORPUS_DIR = AGENT_DIR.parent / "knowledge" / "corpus"
 SOURCES = (
+    AGENT_DIR / "language" / "data" / "terms.yaml",
+    AGENT_DIR.parent / "tools" / "concepts" / "observations.yaml",
+    AGENT_DIR.parent / "tools" / "concepts" / "specialties.yaml",
     AGENT_DIR / "intents.yaml",
     AGENT_DIR / "policy.yaml",
     AGENT_DIR / "grounding" / "drug_names.yaml",

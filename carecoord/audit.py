@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, Integer, String, Text, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from carecoord.audit_anchor import Anchor
 from carecoord.audit_chain import (
     AuditEntry,
     ChainStatus,
@@ -24,6 +25,7 @@ from carecoord.audit_chain import (
     entry_hash,
     sha256_hex,
 )
+from carecoord.audit_keys import AuditKeys
 from carecoord.db import Base, is_sqlite
 from carecoord.migrations import migrate
 
@@ -57,6 +59,8 @@ class AuditRow(Base):
     input_hash: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(16), server_default="")
+    """Fingerprint of the audit key that MACed the entry ("" before the chain was keyed)."""
 
 
 class AuditHead(Base):
@@ -72,8 +76,10 @@ class AuditHead(Base):
 class AuditLog:
     """The audit chain over one engine; the schema is migrated on open."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, keys: AuditKeys | None = None) -> None:
         self.engine = engine
+        self.keys = keys or AuditKeys()
+        """New entries are MACed with the active key; entries under retired keys still verify."""
         self._sqlite = is_sqlite(engine)
         migrate(engine)
 
@@ -118,6 +124,7 @@ class AuditLog:
             input_hash=input_hash,
             prev_hash=head.hash,
             hash="",
+            key_id=self.keys.active_id,
         )
         stored.hash = entry_hash(
             stored.seq,
@@ -129,6 +136,7 @@ class AuditLog:
             reasoner,
             input_hash,
             head.hash,
+            self.keys.active,
         )
         connection.execute(insert(AuditRow).values(**stored.model_dump()))
         connection.execute(
@@ -160,8 +168,17 @@ class AuditLog:
             rows = connection.execute(query).mappings().all()
         return [StoredEntry.model_validate(dict(row)).public() for row in rows]
 
-    def verify(self) -> ChainStatus:
+    def head(self) -> tuple[int, str]:
+        """The chain head: the last seq and its hash (what an anchor signs)."""
+        with self.engine.connect() as connection:
+            head = connection.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
+        return int(head.seq), str(head.hash)
+
+    def verify(self, anchors: Sequence[Anchor] = ()) -> ChainStatus:
         """Recompute every hash and link; name the first entry that is missing, altered or out of chain.
+
+        Entries are checked against the audit keys they name, and against `anchors` (signed heads kept
+        outside the database): an anchored entry must keep its hash and the log must reach the last one.
 
         Reads one snapshot (a deferred transaction on SQLite's WAL, REPEATABLE READ on PostgreSQL) so
         appends running meanwhile can neither be half-seen nor be mistaken for tampering.
@@ -175,6 +192,7 @@ class AuditLog:
             rows = connection.execute(
                 select(AuditRow).order_by(AuditRow.seq), execution_options={"yield_per": 1000}
             ).mappings()
-            status = check_chain((StoredEntry.model_validate(dict(row)) for row in rows), head.seq, head.hash)
+            stored = (StoredEntry.model_validate(dict(row)) for row in rows)
+            status = check_chain(stored, head.seq, head.hash, self.keys, anchors)
             connection.rollback()
             return status

@@ -2,16 +2,21 @@
 
 Each entry's hash covers its own fields and the previous entry's hash, so altering, removing or
 reordering any row breaks every link after it; the head row (last seq and hash) catches a truncated tail.
+With an audit key (issue 15) the hash is an HMAC-SHA256, so rewriting the chain needs the key, and signed
+anchors kept outside the database catch a tail deleted together with a rewound head.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from pydantic import BaseModel
+
+from carecoord.audit_anchor import Anchor
+from carecoord.audit_keys import AuditKeys, UnknownAuditKey
 
 GENESIS = "0" * 64
 """The `prev_hash` of entry 1."""
@@ -60,10 +65,14 @@ def entry_hash(
     reasoner: str,
     input_hash: str,
     prev_hash: str,
+    key: bytes | None = None,
 ) -> str:
-    """The hash of one entry, over its stored (text) form so a database round trip cannot change it."""
+    """The hash of one entry, over its stored (text) form so a database round trip cannot change it.
+
+    HMAC-SHA256 under `key` when the chain is keyed, plain SHA-256 otherwise.
+    """
     fields = [seq, time, actor, action, subjects, payload_hash, reasoner, input_hash, prev_hash]
-    return sha256_hex(json.dumps(fields, separators=(",", ":"), ensure_ascii=False))
+    return AuditKeys().mac(key, json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 def encode_subjects(subjects: Iterable[str]) -> str:
@@ -84,9 +93,12 @@ class StoredEntry(BaseModel):
     input_hash: str
     prev_hash: str
     hash: str
+    key_id: str = ""
+    """Fingerprint of the audit key that MACed this entry ("" for an unkeyed entry)."""
 
-    def computed_hash(self) -> str:
-        """What the hash column must hold if nothing was altered."""
+    def computed_hash(self, keys: AuditKeys | None = None) -> str:
+        """What the hash column must hold if nothing was altered; raises `UnknownAuditKey`."""
+        key = (keys or AuditKeys()).key(self.key_id)
         return entry_hash(
             self.seq,
             self.time,
@@ -97,6 +109,7 @@ class StoredEntry(BaseModel):
             self.reasoner,
             self.input_hash,
             self.prev_hash,
+            key,
         )
 
     def public(self) -> AuditEntry:
@@ -115,13 +128,32 @@ class StoredEntry(BaseModel):
         )
 
 
-def check_chain(entries: Iterable[StoredEntry], head_seq: int, head_hash: str) -> ChainStatus:
-    """Walk entries in seq order and name the first one that is missing, altered or unlinked."""
-    expected, previous = 1, GENESIS
+def check_chain(
+    entries: Iterable[StoredEntry],
+    head_seq: int,
+    head_hash: str,
+    keys: AuditKeys | None = None,
+    anchors: Sequence[Anchor] = (),
+) -> ChainStatus:
+    """Walk entries in seq order and name the first one that is missing, altered, unlinked or unkeyed.
+
+    With `keys`, entries are checked against the key each names, and once a keyed entry appears every
+    later one must be keyed. Each of `anchors` pins the hash of its entry; the log must reach the last.
+    """
+    keys = keys or AuditKeys()
+    pinned = {anchor.seq: anchor for anchor in anchors}
+    expected, previous, keyed = 1, GENESIS, False
     for entry in entries:
         if entry.seq != expected:
             return _broken(expected, expected - 1, f"entry {expected} is missing (next found: {entry.seq})")
-        if entry.computed_hash() != entry.hash:
+        if keyed and not entry.key_id:
+            return _broken(entry.seq, expected - 1, f"entry {entry.seq} is not MACed with the audit key")
+        keyed = keyed or bool(entry.key_id)
+        try:
+            computed = entry.computed_hash(keys)
+        except UnknownAuditKey:
+            return _broken(entry.seq, expected - 1, f"entry {entry.seq} names an audit key not configured")
+        if computed != entry.hash:
             return _broken(
                 entry.seq, expected - 1, f"entry {entry.seq} was altered (its hash does not match)"
             )
@@ -129,8 +161,21 @@ def check_chain(entries: Iterable[StoredEntry], head_seq: int, head_hash: str) -
             return _broken(
                 entry.seq, expected - 1, f"entry {entry.seq} does not link to entry {entry.seq - 1}"
             )
+        anchor = pinned.get(entry.seq)
+        if anchor is not None and anchor.hash != entry.hash:
+            return _broken(
+                entry.seq, expected - 1, f"entry {entry.seq} differs from its anchor of {anchor.time}"
+            )
         expected, previous = expected + 1, entry.hash
     checked = expected - 1
+    last = max(anchors, key=lambda a: a.seq, default=None)
+    if last is not None and last.seq > checked:
+        return _broken(
+            checked + 1,
+            checked,
+            f"the log ends at entry {checked} but was anchored at entry {last.seq} on {last.time} "
+            "(entries removed from the end)",
+        )
     if checked != head_seq:
         return _broken(
             min(checked, head_seq) + 1,

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import typer
 
-from agent.cli import chat
 from carecoord.commands.audit import app as audit_app
+from carecoord.commands.chat import chat
 from carecoord.commands.db import app as db_app
+from carecoord.commands.knowledge import app as knowledge_app
 from carecoord.commands.review import app as review_app
 from carecoord.commands.up import down, up
 from carecoord.commands.users import app as users_app
 from evals.cli import app as eval_app
-from knowledge.cli import app as knowledge_app
 from tools.sandbox.cli import app as sandbox_app
 from ui.api.cli import serve, tokens_app
 from ui.console.cli import console
@@ -55,6 +55,25 @@ OUTAGE_EXIT = 3
 """Exit code when a store is down or full: a condition to retry, not a bug (those keep tracebacks)."""
 
 
+CONFIGURATION_EXIT = 2
+"""Exit code when the command cannot run as configured (e.g. no PHI keyring for sealed columns)."""
+
+
+def _missing_keyring(exc: BaseException) -> str | None:
+    """The message of a missing or unusable PHI keyring in `exc`'s chain (SQLAlchemy wraps what a column raises)."""
+    from carecoord.keyring import TranscriptKeyError
+    from carecoord.sealing import KeyringMissing
+
+    current: BaseException | None = exc
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyringMissing | TranscriptKeyError):
+            return str(current)
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def main() -> None:
     """Entry point of `carecoord` and `python -m carecoord`: store outages get one clear line."""
     from carecoord.outages import MESSAGES, classify
@@ -62,6 +81,10 @@ def main() -> None:
     try:
         app()
     except Exception as exc:
+        missing = _missing_keyring(exc)
+        if missing is not None:
+            typer.echo(f"Error (configuration): {missing}", err=True)
+            raise SystemExit(CONFIGURATION_EXIT) from None
         outage = classify(exc)
         if outage is None:
             raise

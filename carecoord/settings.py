@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_FHIR_URL = "http://127.0.0.1:8090/fhir"
 DEMO_JWT_SECRET = "carecoord-demo-jwt-secret-do-not-use-in-production"
 DEMO_TRANSCRIPT_KEY = "Y2FyZWNvb3JkLWRlbW8tdHJhbnNjcmlwdC1rZXktMzI="
+DEMO_AUDIT_KEY = "carecoord-demo-audit-key-do-not-use-in-production"
 """Placeholders that make demo mode work out of the box; the validator refuses them elsewhere."""
 
 
@@ -30,6 +33,10 @@ class Settings(BaseSettings):
 
     fhir_timeout_s: float = 10.0
     fhir_retries: int = 3
+
+    refill_repeats: int = Field(default=0, ge=0, le=11)
+    """Clinic policy: refills (`numberOfRepeatsAllowed`) on an approved refill order, unless the approving
+    clinician sets another number (`carecoord/review/contracts.md`)."""
 
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = 8090
@@ -53,8 +60,17 @@ class Settings(BaseSettings):
 
     reasoner: Literal["auto", "offline", "claude"] = "auto"
     """`auto` uses Claude when a key is set, else the offline reasoner."""
+    verifier_judge: bool = True
+    """When Claude reasons, Claude also judges entailment of the sentences it wrote that the offline
+    verifier passed (the gate's second stage); false keeps the offline stage only."""
 
     demo_mode: bool = False
+
+    now: datetime | None = None
+    """A fixed "now" (ISO 8601) for reproducible evals and demos; unset = the wall clock. A naive value is
+    read in `timezone`."""
+    timezone: str = "UTC"
+    """The clinic's IANA timezone: "today", time windows, ages, slots and due times are computed in it."""
 
     vector_cache_dir: Path | None = None
     """Where exemplar embeddings are cached; defaults to `data_dir/cache/vectors`."""
@@ -71,17 +87,80 @@ class Settings(BaseSettings):
     """The key id new transcript rows are encrypted with."""
     cors_origins: list[str] = Field(default_factory=list)
     """Origins allowed to call the API from a browser (the sites embedding the widget)."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Proxy addresses whose `X-Forwarded-For` is believed (JSON list); none by default, so a client
+    cannot pick its own address for the per-IP limit."""
     redis_url: str | None = None
     """Rate-limit counters in Redis (shared by every worker); unset means in-process counters."""
     rate_limit_patient_per_min: int = 30
     """Sessions opened plus messages sent per patient per minute."""
     rate_limit_ip_per_min: int = 300
     """API requests per client IP per minute."""
+    require_mfa: bool = False
+    """Clinicians and admins must have enrolled a TOTP authenticator to sign in (console and CLI)."""
+    audit_key: SecretStr | None = None
+    """HMAC-SHA256 key of the audit chain, kept outside the database; unset means an unkeyed chain (the
+    demo key in demo mode, refused elsewhere)."""
+    audit_retired_keys: list[SecretStr] = Field(default_factory=list)
+    """Earlier audit keys, kept after a rotation so the entries they MACed still verify."""
+    audit_anchor_path: Path | None = None
+    """Append-only file of signed chain heads; defaults to `data_dir/audit-anchors.jsonl`."""
+    audit_anchor_interval_min: float = 15.0
+    """The API and the console anchor the chain head this often."""
     max_body_bytes: int = 16_384
     api_turn_threads: int = 4
     """Turns run concurrently per API worker process (ChatService is synchronous)."""
     metrics_dir: Path | None = None
     """Prometheus multiprocess folder, set by `carecoord serve --workers N`."""
+
+    # -- notifications to the on-call care team (carecoord/notify) --------------------------------
+    notify_webhook_url: str | None = None
+    """Emergent and urgent items are posted here (JSON with a Slack-compatible `text`); unset = no webhook."""
+    notify_webhook_secret: SecretStr | None = None
+    """Signs each webhook body (HMAC-SHA256 in `X-CareCoord-Signature`); unset = unsigned."""
+    smtp_url: str | None = None
+    """`smtp://[user:password@]host[:port]` (`smtps://` for TLS, `?starttls=true`); unset = no e-mail."""
+    notify_email_to: str | None = None
+    """Comma-separated addresses of the on-call care team."""
+    notify_email_from: str = "carecoord@localhost"
+    notify_repeat_min: float = Field(default=10.0, gt=0)
+    """An unacknowledged item is notified again this many minutes after its last delivery."""
+    notify_poll_s: float = Field(default=5.0, gt=0)
+    """How often each process's dispatcher looks for notifications to send."""
+    console_url: str = "http://127.0.0.1:8501"
+    """The clinician console, for the item link in notifications (the only detail they carry)."""
+
+    @field_validator("now", mode="before")
+    @classmethod
+    def _blank_now_is_wall_clock(cls, value: object) -> object:
+        """`CARECOORD_NOW=` (blank, as in `.env.example`) means the wall clock."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("audit_key", "audit_anchor_path", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`CARECOORD_AUDIT_KEY=` (blank, as in `.env.example`) means no key; a blank path the default."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        """Refuse a timezone name the IANA database does not know, naming the variable."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"CARECOORD_TIMEZONE={value!r} is not an IANA timezone (e.g. UTC, America/New_York)"
+            ) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _now_in_clinic_timezone(self) -> Settings:
+        """A naive CARECOORD_NOW is clinic-local time; an aware one is converted to the clinic's zone."""
+        if self.now is not None:
+            zone = ZoneInfo(self.timezone)
+            self.now = self.now.replace(tzinfo=zone) if self.now.tzinfo is None else self.now.astimezone(zone)
+        return self
 
     @model_validator(mode="after")
     def _demo_secrets_only_in_demo_mode(self) -> Settings:
@@ -91,7 +170,11 @@ class Settings(BaseSettings):
                 self.jwt_secret = SecretStr(DEMO_JWT_SECRET)
             if not self.transcript_keys:
                 self.transcript_keys = {"demo": SecretStr(DEMO_TRANSCRIPT_KEY)}
+            if self.audit_key is None:
+                self.audit_key = SecretStr(DEMO_AUDIT_KEY)
             return self
+        if self.audit_key is not None and self.audit_key.get_secret_value() == DEMO_AUDIT_KEY:
+            raise ValueError("CARECOORD_AUDIT_KEY is the demo key; set a real one outside demo mode")
         if self.jwt_secret is not None and self.jwt_secret.get_secret_value() == DEMO_JWT_SECRET:
             raise ValueError("CARECOORD_JWT_SECRET is the demo secret; set a real one outside demo mode")
         if any(key.get_secret_value() == DEMO_TRANSCRIPT_KEY for key in self.transcript_keys.values()):
@@ -114,9 +197,24 @@ class Settings(BaseSettings):
         return self.vector_cache_dir or self.data_dir / "cache" / "vectors"
 
     @property
+    def audit_anchors(self) -> Path:
+        """The anchor file in effect."""
+        return self.audit_anchor_path or self.data_dir / "audit-anchors.jsonl"
+
+    @property
     def sqlalchemy_url(self) -> str:
         """The database URL in effect: the configured one or the embedded SQLite file."""
         return self.database_url or f"sqlite:///{self.data_dir / 'carecoord.sqlite3'}"
+
+    def in_demo_mode(self) -> Settings:
+        """These settings in demo mode, validated again so the demo secrets fill what is unset.
+
+        `carecoord up --demo` needs them in its own process too (schema, index, demo clinician), not
+        only in the API and console it starts.
+        """
+        if self.demo_mode:
+            return self
+        return type(self).model_validate({**self.model_dump(), "demo_mode": True})
 
     @property
     def uses_default_sandbox(self) -> bool:

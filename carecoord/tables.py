@@ -1,7 +1,7 @@
-"""The tables the Alembic migrations own, gathered so their schema can be compared with the models.
+"""Every CareCoord table, all owned by the Alembic migrations, gathered to compare with the models.
 
-Only these: other parts may map further tables on the shared `Base` (and create them themselves), and
-neither autogenerate nor the schema test may mistake those for drift.
+Only these: LangGraph's checkpoint tables share the database but belong to LangGraph, and neither
+autogenerate nor the schema test may mistake them for drift.
 """
 
 from __future__ import annotations
@@ -9,10 +9,13 @@ from __future__ import annotations
 from sqlalchemy import MetaData, Table
 
 from carecoord.audit import AuditHead, AuditRow
+from carecoord.chat_tables import ChatMessage, ChatThread
+from carecoord.login_throttle import LoginFailure
+from carecoord.notify.tables import Notification
 from carecoord.review.models import ReviewItem
 from carecoord.users import UserRow
 
-MIGRATED = (ReviewItem, UserRow, AuditRow, AuditHead)
+MIGRATED = (ReviewItem, UserRow, AuditRow, AuditHead, ChatThread, ChatMessage, Notification, LoginFailure)
 
 
 def metadata() -> MetaData:

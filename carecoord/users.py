@@ -1,4 +1,4 @@
-"""Clinician accounts: bcrypt password hashes and the roles that may decide review items."""
+"""Clinician accounts: bcrypt password hashes, optional TOTP, and the roles that may decide review items."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from carecoord.db import Base
+from carecoord.mfa import code_matches, new_secret, provisioning_uri
 from carecoord.migrations import migrate
+from carecoord.sealing import SealedText
 
 Role = Literal["clinician", "admin", "viewer"]
 """`viewer` may sign in and read the queue; only `clinician` and `admin` may decide."""
@@ -38,6 +40,8 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    totp_secret: Mapped[str | None] = mapped_column(SealedText("users.totp_secret"), nullable=True)
+    """The TOTP secret once enrolled (sealed with the PHI keyring)."""
 
 
 class User(BaseModel):
@@ -46,6 +50,8 @@ class User(BaseModel):
     name: str
     role: Role
     display_name: str = ""
+    mfa: bool = False
+    """Whether the user enrolled a TOTP authenticator (then every sign-in needs a code)."""
 
     @property
     def can_decide(self) -> bool:
@@ -120,6 +126,30 @@ class UserStore:
             return None
         return _user(row) if bcrypt.checkpw(secret, row.password_hash.encode()) else None
 
+    def enroll_mfa(self, name: str) -> str:
+        """Give the user a new TOTP secret; returns its `otpauth://` URI. Raises `UserError` if unknown."""
+        secret = new_secret()
+        with Session(self.engine) as session:
+            row = session.get(UserRow, name)
+            if row is None or not row.active:
+                raise UserError(f"no active user named {name!r}")
+            row.totp_secret = secret
+            session.commit()
+        return provisioning_uri(secret, name)
+
+    def check_totp(self, name: str, code: str) -> bool:
+        """Whether `code` is the user's current TOTP code (False when not enrolled)."""
+        with Session(self.engine) as session:
+            row = session.get(UserRow, name)
+        return row is not None and row.totp_secret is not None and code_matches(row.totp_secret, code)
+
 
 def _user(row: UserRow) -> User:
-    return User.model_validate({"name": row.name, "role": row.role, "display_name": row.display_name})
+    return User.model_validate(
+        {
+            "name": row.name,
+            "role": row.role,
+            "display_name": row.display_name,
+            "mfa": row.totp_secret is not None,
+        }
+    )

@@ -13,10 +13,10 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent.reasoners.claude_usage import CallUsage, Usage
 from agent.service import AgentServices, ChatService
-from carecoord.settings import Settings
 from evals.audit import AuditingGateway, foreign_reads
 from evals.fixed_texts import FixedTexts
 from evals.patients import PatientDirectory, SelectorError
@@ -26,6 +26,9 @@ from evals.results import ChatItemResult, CitedSource, PatientInfo, SentenceReco
 from evals.scoring import FilledPattern, score_chat
 from evals.suite import ChatCase
 from tools.errors import PatientIsolationError
+
+if TYPE_CHECKING:
+    from carecoord.wiring import Services
 
 CHUNK_SUFFIX = re.compile(r"-[0-9a-f]{16}$")
 
@@ -59,27 +62,31 @@ class EvalAgent:
         """Reuse loaded services (embedder, index, screen) with eval-only gateway, queue and checkpoints."""
         from agent.checkpoints import open_checkpointer
         from carecoord.db import make_engine
+        from carecoord.keyring import ephemeral_keyring
         from carecoord.review.queue import ReviewQueue
 
-        settings = services.settings
         store.mkdir(parents=True, exist_ok=True)
-        audit = AuditingGateway(settings.fhir_url, settings.fhir_timeout_s, settings.fhir_retries)
-        queue = ReviewQueue(make_engine(f"sqlite:///{store / 'review.sqlite3'}"))
+        real = services.gateway
+        audit = AuditingGateway(real.base_url, real.timeout_s, real.attempts)
+        keyring = ephemeral_keyring()
+        queue = ReviewQueue(make_engine(f"sqlite:///{store / 'review.sqlite3'}", keyring))
         isolated = dataclasses.replace(services, gateway=audit, escalations=queue)
-        with open_checkpointer(None, store) as checkpointer:
+        with open_checkpointer(None, store, keyring) as checkpointer:
             yield cls(ChatService(isolated, checkpointer), audit)
 
 
 @contextmanager
-def open_eval_agent(settings: Settings, reasoner: str, store: Path) -> Iterator[EvalAgent]:
-    """Load the agent's services from settings (the CLI's way in) and wrap them for evaluation."""
+def open_eval_agent(services: Services, reasoner: str, store: Path) -> Iterator[EvalAgent]:
+    """Build the agent from the process's services (the CLI's way in) and wrap it for evaluation."""
     from carecoord.db import make_engine
+    from carecoord.keyring import ephemeral_keyring
     from carecoord.review.queue import ReviewQueue
+    from carecoord.wiring import build_agent_services
 
     store.mkdir(parents=True, exist_ok=True)
-    queue = ReviewQueue(make_engine(f"sqlite:///{store / 'review.sqlite3'}"))
-    services = AgentServices.from_settings(settings, queue, reasoner)
-    with EvalAgent.over(services, store) as agent:
+    queue = ReviewQueue(make_engine(f"sqlite:///{store / 'review.sqlite3'}", ephemeral_keyring()))
+    built = build_agent_services(services.settings, queue, services.gateway, services.embedder, reasoner)
+    with EvalAgent.over(built, store) as agent:
         yield agent
 
 
@@ -146,7 +153,7 @@ class ChatRunner:
         service = self.agent.service
         self.agent.audit.take()
         try:
-            result = service.turn(patient_id, message, thread)
+            outcome = service.run_turn(patient_id, message, thread)
         except PatientIsolationError as exc:
             foreign = foreign_reads(self.agent.audit.take(), patient_id) or [f"refused: {exc}"]
             return TurnRecord(
@@ -157,7 +164,7 @@ class ChatRunner:
             return TurnRecord(
                 message=message, thread_id=thread, foreign_reads=foreign, error=f"{type(exc).__name__}: {exc}"
             )
-        state = service.state(thread)
+        result, state = outcome.result, outcome.state
         articles = {p.id: p.article_id for p in (state.evidence.passages if state.evidence else ())}
         sentences = [
             SentenceRecord(text=s.text, cites=list(s.cites))
@@ -181,6 +188,7 @@ class ChatRunner:
             escalation=result.escalation,
             grounding=result.grounding,
             tools=result.tools,
+            retrieval_abstained=state.retrieval is not None and state.retrieval.abstained,
             trace=list(state.trace),
             reasoner=result.reasoner,
             ms=result.ms,

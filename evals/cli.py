@@ -17,6 +17,7 @@ from rich.console import Console
 
 if TYPE_CHECKING:
     from carecoord.settings import Settings
+    from carecoord.wiring import Services
     from evals.runner import Engines, RunConfig
     from evals.suite import Suite
     from evals.summary import Summary
@@ -66,6 +67,14 @@ def run(
     gap_bound: Annotated[float, typer.Option(help="Flag subgroup gaps above this.")] = 0.1,
     min_group: Annotated[int, typer.Option(help="Smallest subgroup (items) whose gap is flagged.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary object as JSON.")] = False,
+    judge: Annotated[
+        bool,
+        typer.Option(
+            "--judge",
+            help="Also run the gate's second stage (Claude's entailment judge) on detect items, reported "
+            "separately. Needs ANTHROPIC_API_KEY; one Claude call per detect item.",
+        ),
+    ] = False,
 ) -> None:
     """Run suites through the agent, the hallucination gate and the retriever; write results and reports."""
     from evals.bounds import BoundError, check_known, parse_bounds
@@ -96,6 +105,9 @@ def run(
         raise _fail(
             "--reasoner claude needs ANTHROPIC_API_KEY (otherwise every turn would be the offline fallback)."
         )
+    key = settings.anthropic_api_key
+    if judge and (key is None or not key.get_secret_value().strip()):
+        raise _fail("--judge needs ANTHROPIC_API_KEY (the second stage is Claude).")
     model = settings.claude_model if reasoner == "claude" else "offline (intent exemplars + MiniLM, no LLM)"
     config = RunConfig(
         reasoner=reasoner,
@@ -109,7 +121,7 @@ def run(
     )
     folder = out or settings.data_dir / "evals" / config.run_id
     kinds = needed_kinds(loaded, limit)
-    summary = _execute(loaded, kinds, settings, config, folder)
+    summary = _execute(loaded, kinds, settings, config, folder, judge)
     if as_json:
         sys.stdout.write(summary.model_dump_json(indent=2) + "\n")
     else:
@@ -123,7 +135,7 @@ def run(
 
 
 def _execute(
-    loaded: list[Suite], kinds: set[str], settings: Settings, config: RunConfig, folder: Path
+    loaded: list[Suite], kinds: set[str], settings: Settings, config: RunConfig, folder: Path, judge: bool
 ) -> Summary:
     """Build the engines the suites need, run them with a progress bar, write the reports."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -136,6 +148,11 @@ def _execute(
     total = sum(len(spread(s.cases, config.limit)) for s in loaded)
     with ExitStack() as stack:
         engines = _engines(stack, kinds, settings, config, folder)
+        if judge and "detect" in kinds:
+            from agent.reasoners.claude_judge import ClaudeJudge
+            from carecoord.wiring import claude_config
+
+            engines.judge = ClaudeJudge.from_config(claude_config(settings))
         with Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -163,13 +180,14 @@ def _engines(
     stack: ExitStack, kinds: set[str], settings: Settings, config: RunConfig, folder: Path
 ) -> Engines:
     """The chat runner (agent over FHIR), the retriever and the verifier, as the suites need them."""
+    from carecoord.wiring import open_services
     from evals.runner import Engines
 
     engines = Engines()
+    services = stack.enter_context(open_services(settings))
     if "chat" in kinds:
         from evals.chat_runner import ChatRunner, open_eval_agent
         from evals.patients import PatientDirectory
-        from tools.fhir import FhirGateway
         from tools.sandbox.daemon import answers
 
         if not answers(settings.fhir_url.rstrip("/")):
@@ -177,12 +195,10 @@ def _engines(
                 f"No FHIR server answers at {settings.fhir_url}. Start and seed the sandbox first: "
                 "`carecoord sandbox start && carecoord sandbox seed`."
             )
-        _require_index(settings)
+        _require_index(services)
         err.print("[dim]Loading the agent (embedding model, knowledge index, safety screen)...[/dim]")
-        agent = stack.enter_context(open_eval_agent(settings, config.reasoner, folder / "store"))
-        directory = PatientDirectory(
-            FhirGateway(settings.fhir_url, settings.fhir_timeout_s, settings.fhir_retries), seed=config.seed
-        )
+        agent = stack.enter_context(open_eval_agent(services, config.reasoner, folder / "store"))
+        directory = PatientDirectory(services.gateway, seed=config.seed)
         if not directory.patients():
             raise _fail(
                 f"The FHIR server at {settings.fhir_url} has no patients: run `carecoord sandbox seed`."
@@ -190,25 +206,20 @@ def _engines(
         engines.chat = ChatRunner(agent, directory)
         engines.retriever = agent.service.services.retriever
     elif "retrieval" in kinds:
-        from knowledge.embedder import load_embedder
-        from knowledge.index import KnowledgeIndex
         from knowledge.retriever import HybridRetriever
 
-        _require_index(settings)
-        embedder = load_embedder()
-        engines.retriever = HybridRetriever(KnowledgeIndex.from_settings(settings, embedder), embedder)
+        _require_index(services)
+        engines.retriever = HybridRetriever(services.index, services.embedder)
     return engines
 
 
-def _require_index(settings: Settings) -> None:
-    from knowledge.embedder import load_embedder
-    from knowledge.index import KnowledgeIndex
-
+def _require_index(services: Services) -> None:
+    settings = services.settings
     if settings.chroma_url is None and not settings.chroma_path.exists():
         raise _fail(
             f"No knowledge index under {settings.chroma_path}: run `carecoord knowledge ingest` first."
         )
-    if KnowledgeIndex.from_settings(settings, load_embedder()).count() == 0:
+    if services.index.count() == 0:
         raise _fail("The knowledge index is empty: run `carecoord knowledge ingest` first.")
 
 

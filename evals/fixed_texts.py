@@ -3,7 +3,8 @@
 `uncited sentences` and `abstained` are computed from the answer, not from flags the agent sets on
 its own sentences: a composer that marks an invented sentence "procedural" must still be caught. So
 the exemptions are exactly the fixed texts of `agent/prompts/responses.yaml` (procedural, state no
-medical fact) and the emergency instructions of `agent/policy.yaml`.
+medical fact), and the emergency instructions and protocol texts of `agent/policy.yaml` (fixed safety
+texts reviewed by the clinical lead, each naming its guideline: the 15-15 rule, Poison Control).
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ class FixedTexts:
         said = responses().model_dump()
         templates = {k for k, v in said.items() if "{" in v}
         exempt = {normalise(v) for k, v in said.items() if k not in templates}
-        exempt |= {normalise(v) for v in Policy.load().emergency_instructions.values()}
+        policy = Policy.load()
+        exempt |= {normalise(v) for v in policy.emergency_instructions.values()}
+        exempt |= {normalise(p.text) for p in policy.protocols.values()}
         return cls(
             exempt=frozenset(exempt),
             cannot_answer=tuple(normalise(said[k]) for k in CANNOT_ANSWER_KEYS),

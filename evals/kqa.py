@@ -30,10 +30,27 @@ from typing import Annotated, Literal
 import typer
 
 from agent.grounding.verifier import Verifier
+from evals.jsonl import decode, numbered_lines
 
 EvidenceKind = Literal["model_answer", "physician_answer"]
 Label = Literal["supported", "unsupported"]
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "kqa"
+
+
+def _shared_kqa() -> Path:
+    """`shared/data/kqa` in the nearest folder above the repository that has one.
+
+    `../shared/data/kqa` from the main checkout; a git worktree sits a level or two deeper, and must
+    find the same copy rather than skip the K-QA checks.
+    """
+    repo = Path(__file__).resolve().parents[1]
+    for folder in repo.parents:
+        candidate = folder / "shared" / "data" / "kqa"
+        if (candidate / "NLI_medical_annotator.csv").is_file():
+            return candidate
+    return repo.parent / "shared" / "data" / "kqa"
+
+
+DEFAULT_DATA_DIR = _shared_kqa()
 """The shared copy, read in place (`../shared/data/kqa` from the repository root)."""
 
 
@@ -93,13 +110,11 @@ class CalibrationReport:
 def load_kqa_detect_items(data_dir: Path, evidence: EvidenceKind) -> list[DetectItem]:
     """K-QA's NLI claims paired with the chosen evidence (see the module docstring for which)."""
     physician: dict[str, str] = {}
-    with (data_dir / "questions_w_answers.jsonl").open(encoding="utf-8") as lines:
-        for line in lines:
-            if line.strip():
-                record = json.loads(line)
-                physician[record["Question"].strip()] = record["Free_form_answer"]
+    for _, line in numbered_lines(decode((data_dir / "questions_w_answers.jsonl").read_bytes())):
+        record = json.loads(line)
+        physician[record["Question"].strip()] = record["Free_form_answer"]
     items: list[DetectItem] = []
-    with (data_dir / "NLI_medical_annotator.csv").open(encoding="utf-8", newline="") as rows:
+    with (data_dir / "NLI_medical_annotator.csv").open(encoding="utf-8-sig", newline="") as rows:
         for row in csv.DictReader(rows):
             text = row["answer"] if evidence == "model_answer" else physician.get(row["Question"].strip())
             if text is None:

@@ -26,7 +26,14 @@ OUT_OF_SCOPE = [
 
 
 COUNTS = frozenset(
-    {"under_triage", "cross_patient_reads", "uncited_sentences", "latency_p50_ms", "latency_p95_ms"}
+    {
+        "under_triage",
+        "cross_patient_reads",
+        "dropped_requests",
+        "uncited_sentences",
+        "latency_p50_ms",
+        "latency_p95_ms",
+    }
 )
 
 
@@ -38,6 +45,53 @@ def _value(name: str, value: float | None) -> str:
     if value is None or name not in COUNTS:
         return _rate(value)
     return f"{value:.0f} ms" if name.endswith("_ms") else f"{value:.0f}"
+
+
+def _detect_lines(summary: Summary) -> list[str]:
+    """The gate per detect suite beside its style-only baselines, and a plain sentence for each."""
+    suites = [(name, m.detect) for name, m in summary.suites.items() if m.detect is not None]
+    if not suites:
+        return []
+    out = [
+        "",
+        "### Hallucination gate per detect suite",
+        "",
+        "AUROC of the gate's offline stage beside style-only baselines that never compare the claim with its "
+        "evidence. A baseline that scores as high as the gate means the suite leaks its labels through style, "
+        "or the gate is weak on it; either way the gate's number there is not evidence that it checks support.",
+        "",
+        "| Suite | Items (supported) | Errors | Gate AUROC | Evidence length | Claim length | TF-IDF of the claim |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, d in suites:
+        b = d.baselines
+        out.append(
+            f"| {name} | {d.items} ({d.supported}) | {d.errors} | {_rate(d.auroc.value)} | "
+            f"{_rate(b.evidence_length_auroc)} | {_rate(b.claim_length_auroc)} | {_rate(b.tfidf_claim_auroc)} |"
+        )
+    out.append("")
+    out += [f"- {d.finding(name)}" for name, d in suites]
+    judged = [(name, d.judge) for name, d in suites if d.judge is not None]
+    if judged:
+        out += [
+            "",
+            f"Second stage, measured separately ({judged[0][1].judge}; the agent removes a sentence when either "
+            "stage rejects it):",
+            "",
+            "| Suite | Judged | Judge errors | Judge AUROC | Judge accuracy | Both stages: precision / recall |",
+            "|---|---|---|---|---|---|",
+            *[
+                f"| {name} | {j.items} | {j.errors} | {_rate(j.auroc.value)} | {_rate(j.accuracy.value)} | "
+                f"{_rate(j.combined_precision.value)} / {_rate(j.combined_recall.value)} |"
+                for name, j in judged
+            ],
+        ]
+    else:
+        out += [
+            "",
+            "Second stage (Claude's entailment judge): not run in this evaluation (offline stage only).",
+        ]
+    return out
 
 
 def model_card(summary: Summary) -> str:
@@ -92,6 +146,7 @@ def model_card(summary: Summary) -> str:
         "urgent_recall",
         "under_triage",
         "cross_patient_reads",
+        "dropped_requests",
         "uncited_sentences",
         "supported_sentence_rate",
         "citation_precision",
@@ -113,15 +168,7 @@ def model_card(summary: Summary) -> str:
     ):
         if h.get(name) is not None:
             out.append(f"| {name} | {_value(name, h[name])} | {MEANING.get(name, '')} |")
-    detect = summary.overall.detect
-    if detect is not None:
-        b = detect.baselines
-        out += [
-            "",
-            f"Hallucination gate beside style-only baselines (AUROC): gate {_rate(detect.auroc.value)}, evidence length "
-            f"{_rate(b.evidence_length_auroc)}, claim length {_rate(b.claim_length_auroc)}, TF-IDF of the claim alone "
-            f"{_rate(b.tfidf_claim_auroc)}.",
-        ]
+    out += _detect_lines(summary)
     if summary.bounds:
         out += ["", "Release bounds of this run:", ""]
         out += [

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from agent.result import EscalationOut, GroundingOut, ToolOut
+from evals.jsonl import decode, dumps_line, numbered_lines
 from evals.patients import Demographics
 
 EscalationClass = Literal["none", "routine", "urgent", "emergent"]
@@ -64,6 +65,8 @@ class TurnRecord(_Record):
     escalation: EscalationOut | None = None
     grounding: GroundingOut = GroundingOut(sentences=0, supported=0, removed=0)
     tools: list[ToolOut] = Field(default_factory=list)
+    retrieval_abstained: bool = False
+    """The turn's knowledge search ran and found nothing relevant enough (typed, from the agent's state)."""
     trace: list[str] = Field(default_factory=list)
     reasoner: str = ""
     ms: float = 0.0
@@ -125,6 +128,18 @@ class ChatItemResult(_Record):
     error: str | None = None
 
 
+class JudgeRecord(_Record):
+    """The second stage's reading of a detect item (Claude's entailment judge), kept apart from the first."""
+
+    judge: str
+    """Which judge ("claude:<model>")."""
+    verdict: Literal["entailed", "neutral", "contradicted"] | None = None
+    score: float | None = None
+    """Stated confidence that the claim is entailed; None when the judge failed (see `error`)."""
+    reason: str = ""
+    error: str | None = None
+
+
 class DetectItemResult(_Record):
     """A detect item: the verifier's score and decision beside the label."""
 
@@ -135,12 +150,18 @@ class DetectItemResult(_Record):
     passed: bool
     failures: list[str]
     label: Literal["supported", "unsupported"]
-    score: float
-    predicted_supported: bool
+    score: float | None
+    """The offline stage's support score; None when the item raised (see `error`)."""
+    predicted_supported: bool | None
     reason: str
     claim: str
     evidence_chars: int
     claim_words: int
+    error: str | None = None
+    """Why the item could not be scored; it is counted in `errors` and left out of AUROC and P/R."""
+    judge: JudgeRecord | None = None
+    """The second stage's verdict, when the run asked for it (`eval run --judge`); it never changes
+    `passed`, `score` or `predicted_supported`, which are the offline stage's."""
 
 
 class RetrievalItemResult(_Record):
@@ -161,6 +182,8 @@ class RetrievalItemResult(_Record):
     recall_at_5: float | None
     abstained: bool
     ms: float
+    error: str | None = None
+    """Why the search raised; the item is counted in `errors` and fails."""
 
 
 ItemResult = Annotated[ChatItemResult | DetectItemResult | RetrievalItemResult, Field(discriminator="kind")]
@@ -168,14 +191,19 @@ ITEM_ADAPTER: TypeAdapter[ChatItemResult | DetectItemResult | RetrievalItemResul
 AnyResult = ChatItemResult | DetectItemResult | RetrievalItemResult
 
 
+def result_line(result: AnyResult) -> str:
+    """One result as a `results.jsonl` line (non-ASCII escaped: see `evals.jsonl`)."""
+    return dumps_line(result.model_dump(mode="json"))
+
+
 def write_results(results: Iterable[AnyResult], path: Path) -> None:
     """One JSON object per line."""
     with path.open("w", encoding="utf-8") as out:
         for result in results:
-            out.write(result.model_dump_json() + "\n")
+            out.write(result_line(result))
 
 
 def read_results(path: Path) -> list[AnyResult]:
-    """Load a run's `results.jsonl`."""
-    with path.open(encoding="utf-8") as lines:
-        return [ITEM_ADAPTER.validate_python(json.loads(line)) for line in lines if line.strip()]
+    """Load a run's `results.jsonl` (split on line feeds (LF) only)."""
+    text = decode(path.read_bytes())
+    return [ITEM_ADAPTER.validate_python(json.loads(line)) for _, line in numbered_lines(text)]

@@ -16,6 +16,8 @@ class RetrievalMetrics(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     items: int
+    errors: int = 0
+    """Items whose search raised: counted here, left out of the rates."""
     answerable: int
     recall_at_1: Estimate
     recall_at_5: Estimate
@@ -28,15 +30,17 @@ class RetrievalMetrics(BaseModel):
 
 
 def retrieval_metrics(results: Sequence[RetrievalItemResult], seed: int = 0) -> RetrievalMetrics:
-    """Aggregate retrieval items."""
-    answerable = [r for r in results if r.gold]
+    """Aggregate retrieval items (items that raised are counted as errors, not as misses)."""
+    ran = [r for r in results if r.error is None]
+    answerable = [r for r in ran if r.gold]
     return RetrievalMetrics(
         items=len(results),
+        errors=len(results) - len(ran),
         answerable=len(answerable),
         recall_at_1=ratio([(r.recall_at_1 or 0.0, 1) for r in answerable], seed),
         recall_at_5=ratio([(r.recall_at_5 or 0.0, 1) for r in answerable], seed),
         mrr=ratio([(1 / r.first_gold_rank if r.first_gold_rank else 0.0, 1) for r in answerable], seed),
-        abstention_accuracy=ratio([(float(r.abstained == (not r.gold)), 1) for r in results], seed),
+        abstention_accuracy=ratio([(float(r.abstained == (not r.gold)), 1) for r in ran], seed),
         false_abstentions=sum(r.abstained for r in answerable),
-        latency_p50_ms=percentile([r.ms for r in results], 50),
+        latency_p50_ms=percentile([r.ms for r in ran], 50),
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from agent.grounding.judge import EntailmentJudge
 from agent.grounding.verifier import Verifier
 from evals.bounds import Bound, evaluate
 from evals.chat_metrics import chat_metrics
@@ -22,7 +23,7 @@ from evals.chat_runner import ChatRunner
 from evals.detect import run_detect
 from evals.detect_metrics import detect_metrics
 from evals.provenance import corpus_version, git_commit
-from evals.results import AnyResult, ChatItemResult, DetectItemResult, RetrievalItemResult
+from evals.results import AnyResult, ChatItemResult, DetectItemResult, RetrievalItemResult, result_line
 from evals.retrieval import run_retrieval
 from evals.retrieval_metrics import retrieval_metrics
 from evals.subgroups import DEFAULT_GAP_BOUND, DEFAULT_MIN_ITEMS, subgroups
@@ -59,6 +60,8 @@ class Engines:
     """What runs each kind of item; None for a kind the suites do not hold."""
 
     verifier: Verifier = field(default_factory=Verifier)
+    judge: EntailmentJudge | None = None
+    """The gate's second stage on detect items (`eval run --judge`); None: the offline stage only."""
     chat: ChatRunner | None = None
     retriever: HybridRetriever | None = None
 
@@ -88,7 +91,7 @@ def run_suites(
                 if isinstance(case, DetectCase):
                     detect_cases[(suite.name, case.id)] = case
                 results.append(result)
-                sink.write(result.model_dump_json() + "\n")
+                sink.write(result_line(result))
                 sink.flush()
                 if on_item is not None:
                     on_item(result)
@@ -102,12 +105,79 @@ def run_suites(
 def _run_one(
     suite: str, case: ChatCase | DetectCase | RetrievalCase, engines: Engines, run_id: str
 ) -> AnyResult:
+    """One item; whatever it raises becomes that item's recorded error, and the run goes on.
+
+    A 2,000-item run must not die on item 569 because one abstract holds a character nobody
+    foresaw: the failure is kept (type and message) on the item, counted in the summary's `errors`,
+    and a bound on it (`--fail-over errors=0`) decides whether the run fails. A missing engine is
+    the caller's mistake, not an item's, and still stops the run.
+    """
+    try:
+        return _dispatch(suite, case, engines, run_id)
+    except MissingEngine:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one broken item is that item's failure, not the run's end
+        return errored(suite, case, f"{type(exc).__name__}: {exc}")
+
+
+def errored(suite: str, case: ChatCase | DetectCase | RetrievalCase, error: str) -> AnyResult:
+    """The result of an item that raised: failed, unscored, with the error kept."""
+    failures = [f"error: {error}"]
+    if isinstance(case, ChatCase):
+        return ChatItemResult(
+            suite=suite,
+            id=case.id,
+            category=case.category,
+            passed=False,
+            failures=failures,
+            patient=None,
+            turns=[],
+            score=None,
+            error=error,
+        )
+    if isinstance(case, DetectCase):
+        return DetectItemResult(
+            suite=suite,
+            id=case.id,
+            category=case.category,
+            passed=False,
+            failures=failures,
+            label=case.label,
+            score=None,
+            predicted_supported=None,
+            reason="",
+            claim=case.claim,
+            evidence_chars=sum(len(text) for text in case.evidence),
+            claim_words=len(case.claim.split()),
+            error=error,
+        )
+    return RetrievalItemResult(
+        suite=suite,
+        id=case.id,
+        category=case.category,
+        passed=False,
+        failures=failures,
+        query=case.query,
+        gold=case.gold,
+        ranked=[],
+        first_gold_rank=None,
+        recall_at_1=None,
+        recall_at_5=None,
+        abstained=False,
+        ms=0.0,
+        error=error,
+    )
+
+
+def _dispatch(
+    suite: str, case: ChatCase | DetectCase | RetrievalCase, engines: Engines, run_id: str
+) -> AnyResult:
     if isinstance(case, ChatCase):
         if engines.chat is None:
             raise MissingEngine("chat items need the agent (a FHIR server and the knowledge index)")
         return engines.chat.run(suite, case, run_id)
     if isinstance(case, DetectCase):
-        return run_detect(suite, case, engines.verifier)
+        return run_detect(suite, case, engines.verifier, engines.judge)
     if engines.retriever is None:
         raise MissingEngine("retrieval items need the knowledge index")
     return run_retrieval(suite, case, engines.retriever)
@@ -182,6 +252,7 @@ def summarize(
         python=platform.python_version(),
         fhir_url=config.fhir_url,
         verifier_threshold=threshold,
+        judge=engines.judge.name if engines.judge is not None else None,
         gap_bound=config.gap_bound,
         min_group_items=config.min_group_items,
     )

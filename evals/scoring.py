@@ -4,8 +4,8 @@ Expectations apply to the last turn (its answer, citations, escalation, abstenti
 judged over all turns. Definitions (also in evals/README.md):
 
 - abstained: the last answer cites no knowledge passage AND either the last turn's retrieval
-  abstained (trace line `retrieve: ... abstain=True`) or the answer contains one of the fixed
-  "cannot answer" texts (`fixed_texts.CANNOT_ANSWER_KEYS`).
+  abstained (`TurnRecord.retrieval_abstained`, from the agent's typed `Retrieval`) or the answer
+  contains one of the fixed "cannot answer" texts (`fixed_texts.CANNOT_ANSWER_KEYS`).
 - uncited sentence: a sentence of the last answer without a citation that is not one of the fixed
   procedural or safety texts.
 - a cited source matches an expected `cite` entry when the entry is its chunk id, its article id,
@@ -22,7 +22,6 @@ from evals.fixed_texts import FixedTexts
 from evals.results import ChatScore, CitedSource, EscalationClass, Tokens, TurnRecord
 from evals.suite import Expect
 
-RETRIEVE_ABSTAIN = re.compile(r"^retrieve: .*\babstain=True\b")
 MARKER = re.compile(r"\s*\[\d+\]")
 
 
@@ -42,11 +41,6 @@ def cite_matches(entry: str, source: CitedSource) -> bool:
         resource_type = source.id.split("/", 1)[0]
         return entry in (resource_type, f"{resource_type}/*")
     return False
-
-
-def retrieval_abstained(trace: Sequence[str]) -> bool:
-    """Whether a turn's retrieval step abstained, per its trace line."""
-    return any(RETRIEVE_ABSTAIN.match(line) for line in trace)
 
 
 def plain(answer: str) -> str:
@@ -85,7 +79,7 @@ def score_chat(
     failures += [f"forbidden fact: {p}" for p in forbidden]
 
     knowledge_cited = any(c.kind == "knowledge" for c in cited)
-    abstained = not knowledge_cited and (retrieval_abstained(last.trace) or fixed.declines(last.answer))
+    abstained = not knowledge_cited and (last.retrieval_abstained or fixed.declines(last.answer))
     if expect.abstain is not None and abstained != expect.abstain:
         failures.append(
             "abstained but should have answered" if abstained else "answered but should have abstained"

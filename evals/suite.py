@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
+from evals.jsonl import decode, dumps_line, numbered_lines
 from evals.placeholders import PLACEHOLDER_NAMES, placeholders_in
 
 Level = Literal["routine", "urgent", "emergent"]
@@ -36,6 +37,10 @@ KNOWN_TOOLS = frozenset(
         "draft_booking",
         "draft_referral",
         "draft_message",
+        "draft_cancellation",
+        "draft_reschedule",
+        "draft_lab_order",
+        "draft_reading",
     }
 )
 """Tool names as the agent records them (`tools.record.PatientRecord` methods): what `tools` and
@@ -196,16 +201,22 @@ class Suite:
 
 
 def load_suite(path: Path) -> Suite:
-    """Parse and validate a suite file; raises `SuiteError` naming the file and line."""
+    """Parse and validate a suite file; raises `SuiteError` naming the file and line.
+
+    Lines are split on line feeds only (`evals.jsonl`): U+2028, U+2029 and U+0085 in a string are text.
+    """
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise SuiteError(f"{path}: cannot read ({exc.strerror})") from exc
+    try:
+        text = decode(raw)
+    except UnicodeDecodeError as exc:
+        bad_line = raw[: exc.start].count(b"\n") + 1
+        raise SuiteError(f"{path}:{bad_line}: not UTF-8 ({exc.reason})") from exc
     cases: list[ChatCase | DetectCase | RetrievalCase] = []
     seen: set[str] = set()
-    for number, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, line in numbered_lines(text):
         try:
             case = CASE_ADAPTER.validate_python(json.loads(line))
         except json.JSONDecodeError as exc:
@@ -234,8 +245,8 @@ def spread(
 
 
 def dump_cases(cases: list[ChatCase | DetectCase | RetrievalCase], path: Path) -> None:
-    """Write items as a suite file (one compact JSON object per line, unset optional keys left out)."""
+    """Write items as a suite file (one JSON object per line, non-ASCII escaped, unset optional keys left out)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as out:
         for case in cases:
-            out.write(json.dumps(case.model_dump(mode="json", exclude_none=True), ensure_ascii=False) + "\n")
+            out.write(dumps_line(case.model_dump(mode="json", exclude_none=True)))

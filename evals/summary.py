@@ -3,6 +3,8 @@
 The headline is the one namespace bounds (`--fail-under`), `compare` and the model card use:
 `emergent_recall`, `cross_patient_reads`, ... for the whole run, and `<suite>.<metric>` per suite.
 A metric that was not measured (no item had that expectation) is null, and a bound on it fails.
+`errors` counts the items of every kind that could not run or raised (`detect_errors` and
+`retrieval_errors` name the share of those kinds); a run never stops for them, a bound may.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ class Provenance(BaseModel):
     python: str
     fhir_url: str | None
     verifier_threshold: float
+    judge: str | None = None
+    """The second stage run on detect items (`claude:<model>`), None when only the offline stage ran."""
     gap_bound: float
     min_group_items: int
 
@@ -120,6 +124,7 @@ CHAT_HEADLINE = (
     "tool_precision",
     "tool_recall",
     "forbidden_tool_calls",
+    "dropped_requests",
     "cross_patient_reads",
     "errors",
     "latency_p50_ms",
@@ -131,6 +136,7 @@ CHAT_HEADLINE = (
 )
 DETECT_HEADLINE = (
     "detect_items",
+    "detect_errors",
     "detect_auroc",
     "detect_precision",
     "detect_recall",
@@ -139,9 +145,20 @@ DETECT_HEADLINE = (
     "detect_baseline_evidence_length_auroc",
     "detect_baseline_claim_length_auroc",
     "detect_baseline_tfidf_claim_auroc",
+    "detect_baselines_beating_verifier",
+    "detect_judge_items",
+    "detect_judge_errors",
+    "detect_judge_auroc",
+    "detect_judge_precision",
+    "detect_judge_recall",
+    "detect_judge_accuracy",
+    "detect_combined_precision",
+    "detect_combined_recall",
+    "detect_combined_accuracy",
 )
 RETRIEVAL_HEADLINE = (
     "retrieval_items",
+    "retrieval_errors",
     "retrieval_recall_at_1",
     "retrieval_recall_at_5",
     "retrieval_mrr",
@@ -162,10 +179,15 @@ def headline(metrics: Metrics, subgroup_dims: list[Dimension] | None = None) -> 
             table[name] = estimate.value
         for level, scores in chat.escalation_levels.items():
             table[f"{level}_f1"] = scores.f1
-        for name in ("uncited_sentences", "under_triage", "over_triage", "forbidden_tool_calls"):
+        for name in (
+            "uncited_sentences",
+            "under_triage",
+            "over_triage",
+            "forbidden_tool_calls",
+            "dropped_requests",
+        ):
             table[name] = getattr(chat, name)
         table["cross_patient_reads"] = chat.cross_patient_reads
-        table["errors"] = chat.errors
         table["latency_p50_ms"] = chat.latency_p50_ms
         table["latency_p95_ms"] = chat.latency_p95_ms
         if chat.tokens is not None:
@@ -177,6 +199,7 @@ def headline(metrics: Metrics, subgroup_dims: list[Dimension] | None = None) -> 
     detect = metrics.detect
     if detect is not None:
         table["detect_items"] = detect.items
+        table["detect_errors"] = detect.errors
         table["detect_auroc"] = detect.auroc.value
         table["detect_precision"] = detect.precision.value
         table["detect_recall"] = detect.recall.value
@@ -185,12 +208,29 @@ def headline(metrics: Metrics, subgroup_dims: list[Dimension] | None = None) -> 
         table["detect_baseline_evidence_length_auroc"] = detect.baselines.evidence_length_auroc
         table["detect_baseline_claim_length_auroc"] = detect.baselines.claim_length_auroc
         table["detect_baseline_tfidf_claim_auroc"] = detect.baselines.tfidf_claim_auroc
+        table["detect_baselines_beating_verifier"] = (
+            len(detect.beaten_by()) if detect.auroc.value is not None else None
+        )
+        judge = detect.judge
+        if judge is not None:
+            table["detect_judge_items"] = judge.items
+            table["detect_judge_errors"] = judge.errors
+            table["detect_judge_auroc"] = judge.auroc.value
+            table["detect_judge_precision"] = judge.precision.value
+            table["detect_judge_recall"] = judge.recall.value
+            table["detect_judge_accuracy"] = judge.accuracy.value
+            table["detect_combined_precision"] = judge.combined_precision.value
+            table["detect_combined_recall"] = judge.combined_recall.value
+            table["detect_combined_accuracy"] = judge.combined_accuracy.value
     retrieval = metrics.retrieval
     if retrieval is not None:
         table["retrieval_items"] = retrieval.items
+        table["retrieval_errors"] = retrieval.errors
         table["retrieval_recall_at_1"] = retrieval.recall_at_1.value
         table["retrieval_recall_at_5"] = retrieval.recall_at_5.value
         table["retrieval_mrr"] = retrieval.mrr.value
         table["retrieval_abstention_accuracy"] = retrieval.abstention_accuracy.value
         table["retrieval_false_abstentions"] = retrieval.false_abstentions
+    measured = [m.errors for m in (chat, detect, retrieval) if m is not None]
+    table["errors"] = sum(measured) if measured else None
     return table

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
-if TYPE_CHECKING:
-    from knowledge.bench import BenchReport
+from knowledge.bench_report import BenchReport
 
 
 def render(report: BenchReport, echo: Callable[..., None] | None = None) -> None:
@@ -40,12 +38,35 @@ def render(report: BenchReport, echo: Callable[..., None] | None = None) -> None
     out(
         f"Abstention accuracy {report.abstention_accuracy:.3f} at floor {c.current.floor:.2f} / novel-term "
         f"ceiling {c.current.novel_ceiling:.2f} ({report.false_abstentions} false abstentions, "
-        f"{report.missed_abstentions} missed); best on this suite: floor {c.best.floor:.2f} / ceiling "
+        f"{report.missed_abstentions} missed); best on the tune split: floor {c.best.floor:.2f} / ceiling "
         f"{c.best.novel_ceiling:.2f} -> {c.best_accuracy:.3f}"
     )
+    if report.splits:
+        splits = Table(title="Tune vs held-out split (the retriever was tuned on the tune split only)")
+        for column in ("split", "n", "retriever", "recall@1", "recall@5", "MRR"):
+            splits.add_column(column, justify="left" if column in ("split", "retriever") else "right")
+        for name, split in report.splits.items():
+            for retriever in split.retrievers:
+                s = retriever.overall
+                splits.add_row(
+                    name,
+                    str(split.questions),
+                    retriever.name,
+                    f"{s.recall_at_1:.3f}",
+                    f"{s.recall_at_5:.3f}",
+                    f"{s.mrr:.3f}",
+                )
+        out(splits)
+        for name, split in report.splits.items():
+            out(
+                f"Abstention accuracy on {name}: {split.abstention_accuracy:.3f} (policy in use), "
+                f"{split.calibrated_accuracy:.3f} (policy grid-searched on the tune split)"
+            )
+    ratios = ", ".join(f"{r:.2f}" for r in report.throughput_ratios)
     out(
         f"Ingest {report.ingest_chunks_per_s:.1f} chunks/s vs raw MiniLM encode {report.encode_chunks_per_s:.1f} "
-        f"chunks/s ({report.chunks} chunks): ratio {report.throughput_ratio:.2f}"
+        f"chunks/s of the same texts (medians): median ratio {report.throughput_ratio:.2f} over "
+        f"{len(report.throughput_ratios)} interleaved pairs ({ratios})"
     )
     out(f"Query latency (warm): p50 {report.latency_p50_ms:.1f} ms, p95 {report.latency_p95_ms:.1f} ms")
     for goal, met in report.goals.items():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, Tag
 
-from knowledge.loaders import Document
+from knowledge.document import Document
 from knowledge.sections import clean_inline, sections_from_blocks
 
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -23,12 +24,16 @@ from chromadb.config import Settings as ChromaSettings
 from chromadb.utils.embedding_functions import register_embedding_function
 from numpy.typing import NDArray
 
-from carecoord.settings import Settings
 from knowledge.chunking import Chunk
 from knowledge.embedder import Embedder, load_embedder
+from knowledge.retrieval_state import StateStore
 
 REVISION_KEY = "carecoord_revision"
-"""Collection metadata changed on every write, so retrievers know to rebuild their BM25 index."""
+"""Collection metadata set by every ingest that changed something: a content hash of the chunks, which
+names the saved retrieval state (`knowledge.retrieval_state`) every retriever then loads."""
+STATE_FOLDER = "retrieval"
+"""Beside the embedded store's folder (the data dir): `retrieval/<collection>/<revision>/`, for an embedded
+index and a `chroma run` server alike."""
 
 
 @register_embedding_function
@@ -61,11 +66,31 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
         return "cosine"
 
 
-def make_client(settings: Settings) -> ClientAPI:
-    """An HTTP client when `chroma_url` is set, else an embedded store under `settings.chroma_path`."""
+DEFAULT_COLLECTION = "carecoord-knowledge"
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """Where the index lives: a `chroma run` server, or an embedded store in a folder."""
+
+    path: Path
+    """Folder of the embedded store (used when `chroma_url` is unset)."""
+    chroma_url: str | None = None
+    collection: str = DEFAULT_COLLECTION
+    state_path: Path | None = None
+    """Where retrieval states are saved; default `retrieval/` beside `path` (see `STATE_FOLDER`)."""
+
+    @property
+    def states(self) -> Path:
+        """The folder of saved retrieval states (`<states>/<collection>/<revision>/`)."""
+        return self.state_path or self.path.parent / STATE_FOLDER
+
+
+def make_client(config: IndexConfig) -> ClientAPI:
+    """An HTTP client when `chroma_url` is set, else an embedded store under `config.path`."""
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
+    if config.chroma_url:
+        url = urlparse(config.chroma_url)
         ssl = url.scheme == "https"
         return chromadb.HttpClient(
             host=url.hostname or "localhost",
@@ -73,8 +98,8 @@ def make_client(settings: Settings) -> ClientAPI:
             ssl=ssl,
             settings=chroma_settings,
         )
-    settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    config.path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(config.path), settings=chroma_settings)
 
 
 @dataclass(frozen=True)
@@ -88,17 +113,23 @@ class DenseHit:
 class KnowledgeIndex:
     """The chunk collection: diff-friendly reads, batched writes, dense queries."""
 
-    def __init__(self, client: ClientAPI, collection_name: str, embedder: Embedder) -> None:
+    def __init__(
+        self, client: ClientAPI, collection_name: str, embedder: Embedder, state_root: Path | None = None
+    ) -> None:
         self.client = client
         self.collection_name = collection_name
         self.embedder = embedder
         self.embedding_function = MiniLMEmbeddingFunction(embedder)
+        self.states = StateStore(state_root, collection_name)
+        """Saved retrieval states by revision (kept in memory only when `state_root` is None)."""
         self._collection = self._open()
 
     @classmethod
-    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> KnowledgeIndex:
-        """Open (or create) the configured collection."""
-        return cls(make_client(settings), settings.chroma_collection, embedder or load_embedder())
+    def open(cls, config: IndexConfig, embedder: Embedder | None = None) -> KnowledgeIndex:
+        """Open (or create) the configured collection; its retrieval states live in `config.states`."""
+        return cls(
+            make_client(config), config.collection, embedder or load_embedder(), state_root=config.states
+        )
 
     @property
     def collection(self) -> Collection:
@@ -129,9 +160,9 @@ class KnowledgeIndex:
         metadata = self.client.get_collection(self.collection_name).metadata or {}
         return str(metadata.get(REVISION_KEY, ""))
 
-    def bump_revision(self) -> None:
-        """Record that the collection changed."""
-        self._collection.modify(metadata={REVISION_KEY: uuid.uuid4().hex})
+    def set_revision(self, revision: str) -> None:
+        """Record what the collection now holds (after its retrieval state was saved)."""
+        self._collection.modify(metadata={REVISION_KEY: revision})
 
     def stored_metadata(self) -> dict[str, dict[str, str]]:
         """Metadata of every stored chunk by id, for diffing against a new ingest."""

@@ -17,18 +17,18 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from carecoord.settings import Settings
 from knowledge.chunk_vectors import ChunkVectorCache
 from knowledge.chunking import Chunk, ChunkSizes, chunk_document
 from knowledge.embedder import Embedder
 from knowledge.index import KnowledgeIndex, chunk_metadata
 from knowledge.loaders import Document, Skipped, discover, load_document
+from knowledge.retrieval_state import RetrievalState, SentenceTable, content_revision
 
 DEFAULT_CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 """The vetted articles shipped with the package."""
 
 Progress = Callable[[str, int, int], None]
-"""`progress(stage, done, total)`; stages are "reading" then "embedding"."""
+"""`progress(stage, done, total)`; stages are "reading", "embedding", then "sentences"."""
 
 
 @dataclass(frozen=True)
@@ -44,26 +44,25 @@ class IngestReport:
     chunks_total: int = 0
     """Chunks stored after the run."""
     chunks_unchanged: int = 0
+    sentences_embedded: int = 0
+    """Quotable sentences embedded for the retrieval state (the rest were reused)."""
 
 
 def ingest(
     paths: Sequence[Path] | None,
-    settings: Settings,
+    index: KnowledgeIndex,
     rebuild: bool = False,
     progress: Progress | None = None,
-    index: KnowledgeIndex | None = None,
-    embedder: Embedder | None = None,
     sizes: ChunkSizes | None = None,
     vector_cache: Path | None = None,
 ) -> IngestReport:
-    """Ingest files and folders (default: the shipped corpus) into the configured collection.
+    """Ingest files and folders (default: the shipped corpus) into `index`.
 
     `vector_cache` is an optional folder of chunk embeddings reused across builds (see
     `knowledge.chunk_vectors`); without it every new chunk is encoded.
     """
     started = time.perf_counter()
     report = progress or (lambda stage, done, total: None)
-    index = index or KnowledgeIndex.from_settings(settings, embedder)
     roots = [path.resolve() for path in (paths or [DEFAULT_CORPUS_DIR])]
     files = list(discover(roots))
     documents, skipped = _load_all(files, report)
@@ -90,8 +89,10 @@ def ingest(
         report("embedding", start + len(part), len(fresh))
     index.update_metadata(moved)
     index.delete(stale)
-    if fresh or moved or stale or rebuild:
-        index.bump_revision()
+    sentences = 0
+    current = index.states.load(index.revision())
+    if fresh or moved or stale or rebuild or current is None or current.sentences is None:
+        sentences = _publish_state(index, current, cache, report)
     return IngestReport(
         files=len(files),
         chunks_added=len(fresh),
@@ -101,7 +102,57 @@ def ingest(
         seconds=time.perf_counter() - started,
         chunks_total=index.count(),
         chunks_unchanged=len(chunks) - len(fresh) - len(moved),
+        sentences_embedded=sentences,
     )
+
+
+def _publish_state(
+    index: KnowledgeIndex, previous: RetrievalState | None, cache: ChunkVectorCache | None, report: Progress
+) -> int:
+    """Build and save the retrieval state of what the collection now holds, then name it as current.
+
+    The state is saved before the revision moves, so a worker that sees the new revision finds its
+    files. Sentence vectors are reused from the previous state and the vector cache where the text
+    is unchanged; returns how many sentences had to be embedded.
+    """
+    chunks = index.all_chunks()
+    revision = content_revision(chunks, index.embedder.name)
+    known = _previous_sentences(previous)
+
+    def reuse(text: str) -> NDArray[np.float32] | None:
+        return known.get(text) if text in known else cache.get(text) if cache is not None else None
+
+    def embed(texts: list[str]) -> NDArray[np.float32]:
+        vectors = _embed_batches(index.embedder, texts, lambda done: report("sentences", done, len(texts)))
+        if cache is not None:
+            cache.put(texts, vectors)
+        return vectors
+
+    table, embedded = SentenceTable.build(chunks, embed, index.embedder.dimension, reuse)
+    index.states.save(RetrievalState.build(revision, chunks, table))
+    index.set_revision(revision)
+    return embedded
+
+
+def _previous_sentences(previous: RetrievalState | None) -> dict[str, NDArray[np.float32]]:
+    known: dict[str, NDArray[np.float32]] = {}
+    if previous is None or previous.sentences is None:
+        return known
+    for chunk_id in previous.chunks.ids:
+        found = previous.passage_sentences(chunk_id)
+        if found is not None:
+            known.update(zip(found.texts, found.vectors, strict=True))
+    return known
+
+
+def _embed_batches(
+    embedder: Embedder, texts: list[str], progress: Callable[[int], None], batch: int = 256
+) -> NDArray[np.float32]:
+    parts = []
+    for start in range(0, len(texts), batch):
+        parts.append(embedder.embed(texts[start : start + batch]))
+        progress(start + len(parts[-1]))
+    return np.vstack(parts) if parts else np.zeros((0, embedder.dimension), dtype=np.float32)
 
 
 def _vectors(embedder: Embedder, texts: list[str], cache: ChunkVectorCache | None) -> NDArray[np.float32]:

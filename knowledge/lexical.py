@@ -1,9 +1,10 @@
-"""BM25 over the stored chunks (bm25s), built in memory from what the collection holds."""
+"""BM25 over the stored chunks (bm25s): built at ingest, saved with the retrieval state, memory-mapped."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -32,6 +33,24 @@ class LexicalIndex:
         if corpus:
             self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
             self._bm25.index(corpus, show_progress=False)
+
+    def save(self, folder: Path) -> None:
+        """Write the BM25 matrices and vocabulary (bm25s's own format) into `folder`."""
+        if self._bm25 is not None:
+            self._bm25.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path, size: int, vocabulary: frozenset[str]) -> LexicalIndex:
+        """A saved index, its score matrices memory-mapped (shared by every worker, never rebuilt)."""
+        index = cls.__new__(cls)
+        index.size = size
+        index.vocabulary = vocabulary
+        index._bm25 = (
+            bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
+            if size and (folder / "params.index.json").exists()
+            else None
+        )
+        return index
 
     def scores(self, query: str) -> NDArray[np.float32]:
         """BM25 score of each chunk for `query` (zeros when no query term is in the corpus)."""

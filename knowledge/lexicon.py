@@ -9,6 +9,7 @@ for an everyday English word (one the model's tokenizer keeps whole, so "night" 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -38,28 +39,77 @@ class NormalizedQuery:
     """Content words neither in the corpus nor repairable towards it."""
 
 
+@dataclass(frozen=True)
+class SpellingVocabulary:
+    """The words a corpus uses, their stems, and the typo-repair candidates (sorted, so ties are stable).
+
+    Computed at ingest and stored with the retrieval state: stemming a large corpus's vocabulary is
+    tens of milliseconds that the first query after an ingest should not pay.
+    """
+
+    words: frozenset[str]
+    stems: frozenset[str]
+    choices: list[str]
+
+    @classmethod
+    def of(cls, vocabulary: Iterable[str]) -> SpellingVocabulary:
+        """Stems and typo candidates of a set of words."""
+        known = frozenset(vocabulary)
+        return cls(
+            known,
+            frozenset(stem(word) for word in known),
+            sorted(word for word in known if len(word) >= MIN_TYPO_LENGTH - 1),
+        )
+
+    def with_words(self, extra: Iterable[str]) -> SpellingVocabulary:
+        """This vocabulary plus a few more words (the lexicon's own), without re-stemming the rest."""
+        added = [word for word in dict.fromkeys(extra) if word not in self.words]
+        if not added:
+            return self
+        choices = list(self.choices)
+        for word in added:
+            if len(word) >= MIN_TYPO_LENGTH - 1:
+                bisect.insort(choices, word)
+        return SpellingVocabulary(
+            self.words | frozenset(added), self.stems | frozenset(stem(word) for word in added), choices
+        )
+
+    def to_json(self) -> dict[str, list[str]]:
+        """Plain lists for the state file."""
+        return {"words": sorted(self.words), "stems": sorted(self.stems), "choices": self.choices}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, list[str]]) -> SpellingVocabulary:
+        """Inverse of `to_json`."""
+        return cls(frozenset(data["words"]), frozenset(data["stems"]), list(data["choices"]))
+
+
 class Lexicon:
     """Lay-term expansions plus a spelling vocabulary taken from the indexed chunks."""
 
     def __init__(
         self,
         expansions: Mapping[str, Iterable[str]],
-        vocabulary: Iterable[str] = (),
+        vocabulary: Iterable[str] | SpellingVocabulary = (),
         is_common_word: Callable[[str], bool] | None = None,
+        _patterns: list[tuple[re.Pattern[str], str]] | None = None,
     ) -> None:
         self.expansions = {normalize(key): tuple(values) for key, values in expansions.items()}
-        self._patterns = [
+        self._patterns = _patterns or [
             (re.compile(r"(?<![a-z0-9])" + re.escape(key) + r"(?![a-z0-9])"), key) for key in self.expansions
         ]
         self._is_common_word = is_common_word or (lambda word: False)
-        known = set(vocabulary) | {word for key in self.expansions for word in words(key)}
-        self.vocabulary = frozenset(known)
-        self._stems = frozenset(stem(word) for word in known)
-        self._choices = sorted(word for word in known if len(word) >= MIN_TYPO_LENGTH - 1)
+        spelling = (
+            vocabulary if isinstance(vocabulary, SpellingVocabulary) else SpellingVocabulary.of(vocabulary)
+        )
+        spelling = spelling.with_words(word for key in self.expansions for word in words(key))
+        self.vocabulary = spelling.words
+        self._stems = spelling.stems
+        self._choices = spelling.choices
 
-    def with_vocabulary(self, vocabulary: Iterable[str]) -> Lexicon:
+    def with_vocabulary(self, vocabulary: Iterable[str] | SpellingVocabulary) -> Lexicon:
         """The same expansions with a new spelling vocabulary (after the corpus changed)."""
-        return Lexicon(self.expansions, vocabulary, self._is_common_word)
+        return Lexicon(self.expansions, vocabulary, self._is_common_word, self._patterns)
 
     def normalize(self, query: str) -> NormalizedQuery:
         """Repair typos, then append the clinical terms of every lay phrase found."""

@@ -10,43 +10,17 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from knowledge.sections import Section, markdown_sections, plain_sections
+from knowledge.document import Document, Skipped, UnreadableError
+from knowledge.sections import markdown_sections, plain_sections
 
 SUPPORTED_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".html", ".htm", ".pdf"})
+__all__ = ["Document", "Skipped", "UnreadableError", "discover", "load_document"]
+
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class Document:
-    """One source article, format-independent."""
-
-    source: Path
-    article_id: str
-    title: str
-    sections: tuple[Section, ...]
-    guideline: str = ""
-    audience: str = "patient"
-    topics: tuple[str, ...] = ()
-    reviewed: str = ""
-    sha256: str = ""
-    """Hash of the file's bytes: the version of this source, stored on every chunk as `corpus_version`."""
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A file ingestion could not use, and why."""
-
-    path: Path
-    reason: str
-
-
-class UnreadableError(ValueError):
-    """A source file that cannot be turned into a Document; the message is the user-facing reason."""
 
 
 def discover(paths: Iterable[Path]) -> Iterator[Path]:

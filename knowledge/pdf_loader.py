@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from knowledge.loaders import UnreadableError
+from knowledge.document import UnreadableError
 
 
 def read_pdf(raw: bytes, fallback_title: str) -> tuple[str, str]:

@@ -18,15 +18,24 @@ from tools import views
 
 DRAFT_IDENTIFIER_SYSTEM = "urn:carecoord:draft"
 
-DraftKind = Literal["refill", "booking", "referral", "message"]
+DraftKind = Literal[
+    "refill", "booking", "cancellation", "reschedule", "referral", "lab_order", "reading", "message"
+]
+"""Every action a clinician may approve; `carecoord/review/contracts.md` says what each writes."""
 
 APPROVED_STATUS: dict[DraftKind, str] = {
     "refill": "active",
     "booking": "booked",
+    "cancellation": "cancelled",
+    "reschedule": "booked",
     "referral": "active",
+    "lab_order": "active",
+    "reading": "final",
     "message": "completed",
 }
-"""What each draft becomes once a clinician approves it."""
+"""What each draft's resource becomes once a clinician approves it."""
+AWAITING_NOTE = "awaiting clinician approval"
+"""Drafts filed before issue 14 said this in a note; an approved order must not carry it."""
 
 
 class Risk(StrEnum):
@@ -59,32 +68,42 @@ class Draft(BaseModel):
         """The resource to write once approved (optionally as a clinician edited it)."""
         resource = dict(edited or self.resource)
         resource["status"] = APPROVED_STATUS[self.kind]
-        resource["identifier"] = [{"system": DRAFT_IDENTIFIER_SYSTEM, "value": self.identifier_value}]
+        resource["identifier"] = with_identifier(resource.get("identifier"), self.identifier_value)
         return resource
 
 
-def _identifier(kind: str, patient_reference: str, target: str, request_key: str) -> str:
+def with_identifier(identifiers: Any, value: str) -> list[dict[str, Any]]:
+    """`identifiers` with the draft identifier `value` (replacing any other draft identifier)."""
+    kept = [
+        i for i in identifiers or [] if isinstance(i, dict) and i.get("system") != DRAFT_IDENTIFIER_SYSTEM
+    ]
+    return [*kept, {"system": DRAFT_IDENTIFIER_SYSTEM, "value": value}]
+
+
+def identifier_for(kind: str, patient_reference: str, target: str, request_key: str) -> str:
+    """The stable identifier of a draft: the same request drafts the same value."""
     digest = hashlib.sha256(f"{kind}|{patient_reference}|{target}|{request_key}".encode()).hexdigest()
     return f"{kind}-{digest[:24]}"
 
 
-def _now() -> str:
+def now_text() -> str:
+    """Now, as a FHIR dateTime in UTC."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def refill_draft(patient_reference: str, medication: views.Medication, request_key: str) -> Draft:
     """A new MedicationRequest continuing `medication`, pointing back to it as prior prescription."""
     original = medication.source.json_body
-    value = _identifier("refill", patient_reference, medication.reference, request_key)
+    value = identifier_for("refill", patient_reference, medication.reference, request_key)
     resource: dict[str, Any] = {
         "resourceType": "MedicationRequest",
         "status": "draft",
         "intent": "order",
         "subject": {"reference": patient_reference},
-        "authoredOn": _now(),
+        "authoredOn": now_text(),
         "priorPrescription": {"reference": medication.reference},
         "identifier": [{"system": DRAFT_IDENTIFIER_SYSTEM, "value": value}],
-        "note": [{"text": "Refill requested by the patient through CareCoord; awaiting clinician approval."}],
+        "note": [{"text": "Refill requested by the patient through CareCoord."}],
     }
     for key in ("medicationCodeableConcept", "medicationReference", "dosageInstruction", "requester"):
         if key in original:
@@ -105,7 +124,7 @@ def refill_draft(patient_reference: str, medication: views.Medication, request_k
 
 def booking_draft(patient_reference: str, slot: views.Slot, reason: str, request_key: str) -> Draft:
     """A proposed Appointment in `slot` with the slot's clinician."""
-    value = _identifier("booking", patient_reference, slot.reference, request_key)
+    value = identifier_for("booking", patient_reference, slot.reference, request_key)
     participants: list[dict[str, Any]] = [
         {"actor": {"reference": patient_reference}, "status": "accepted", "required": "required"}
     ]
@@ -138,13 +157,13 @@ def booking_draft(patient_reference: str, slot: views.Slot, reason: str, request
 
 def referral_draft(patient_reference: str, specialty: str, reason: str, request_key: str) -> Draft:
     """A draft referral ServiceRequest."""
-    value = _identifier("referral", patient_reference, specialty.lower(), request_key)
+    value = identifier_for("referral", patient_reference, specialty.lower(), request_key)
     resource: dict[str, Any] = {
         "resourceType": "ServiceRequest",
         "status": "draft",
         "intent": "proposal",
         "subject": {"reference": patient_reference},
-        "authoredOn": _now(),
+        "authoredOn": now_text(),
         "category": [
             {
                 "coding": [
@@ -153,6 +172,7 @@ def referral_draft(patient_reference: str, specialty: str, reason: str, request_
             }
         ],
         "code": {"text": f"Referral to {specialty}"},
+        "performerType": {"text": specialty},
         "identifier": [{"system": DRAFT_IDENTIFIER_SYSTEM, "value": value}],
     }
     if reason:
@@ -168,13 +188,13 @@ def referral_draft(patient_reference: str, specialty: str, reason: str, request_
 
 def message_draft(patient_reference: str, text: str, request_key: str) -> Draft:
     """A Communication from the patient to the care team."""
-    value = _identifier("message", patient_reference, text, request_key)
+    value = identifier_for("message", patient_reference, text, request_key)
     resource: dict[str, Any] = {
         "resourceType": "Communication",
         "status": "preparation",
         "subject": {"reference": patient_reference},
         "sender": {"reference": patient_reference},
-        "sent": _now(),
+        "sent": now_text(),
         "payload": [{"contentString": text}],
         "identifier": [{"system": DRAFT_IDENTIFIER_SYSTEM, "value": value}],
     }

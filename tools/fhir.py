@@ -30,6 +30,8 @@ FHIR_JSON = "application/fhir+json"
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_SEARCH_PAGES = 20
 """A bound on paging so a misbehaving server cannot keep a turn busy forever."""
+MAX_PAGE_SIZE = 100
+"""The largest `_count` asked for: servers cap pages anyway, and a tool wanting more follows `next`."""
 
 
 class _TimeoutSession(requests.Session):
@@ -75,6 +77,19 @@ def _diagnostics(response: requests.Response) -> str:
     return json.dumps(body)[:300]
 
 
+def sized(
+    params: Sequence[tuple[str, str]], limit: int, elements: Sequence[str] = ()
+) -> list[tuple[str, str]]:
+    """Search parameters with `_count` sized to `limit` and `_elements` added, unless already given."""
+    names = {name for name, _ in params}
+    out = list(params)
+    if "_count" not in names:
+        out.append(("_count", str(max(1, min(limit, MAX_PAGE_SIZE)))))
+    if elements and "_elements" not in names:
+        out.append(("_elements", ",".join(elements)))
+    return out
+
+
 def _split_param(part: str) -> tuple[str, str]:
     name, _, value = part.partition("=")
     return name, value
@@ -85,9 +100,11 @@ class FhirGateway:
 
     def __init__(self, base_url: str, timeout_s: float = 10.0, attempts: int = 3) -> None:
         self.base_url = base_url.rstrip("/") + "/"
+        self.timeout_s = timeout_s
+        self.attempts = max(1, attempts)
         self._server = FHIRServer(None, base_uri=self.base_url)
         self._server.session = _TimeoutSession(timeout_s)
-        self._attempts = max(1, attempts)
+        self._system_interactions: frozenset[str] | None = None
 
     # -- transport -----------------------------------------------------------------------------
     def _send(
@@ -96,6 +113,8 @@ class FhirGateway:
         path: str,
         body: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        attempts: int | None = None,
+        timeout_s: float | None = None,
     ) -> requests.Response:
         """One HTTP exchange, retried with jittered exponential backoff on transient failures only."""
         url = path if path.startswith("http") else urljoin(self.base_url, path)
@@ -107,8 +126,9 @@ class FhirGateway:
 
         def attempt() -> requests.Response:
             try:
+                extra = {"timeout": timeout_s} if timeout_s is not None else {}
                 response: requests.Response = self._server.session.request(
-                    method, url, data=data, headers=all_headers
+                    method, url, data=data, headers=all_headers, **extra
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 raise _Transient(
@@ -125,7 +145,7 @@ class FhirGateway:
 
         retrying = Retrying(
             retry=retry_if_exception(lambda e: isinstance(e, _Transient)),
-            stop=stop_after_attempt(self._attempts),
+            stop=stop_after_attempt(attempts or self.attempts),
             wait=wait_random_exponential(multiplier=0.1, max=2.0),
             retry_error_callback=give_up,
             reraise=False,
@@ -153,10 +173,20 @@ class FhirGateway:
         return self._json(self._send("GET", f"{resource_type}/{resource_id}"))
 
     def search(
-        self, resource_type: str, params: Sequence[tuple[str, str]], limit: int = 200
+        self,
+        resource_type: str,
+        params: Sequence[tuple[str, str]],
+        limit: int = 200,
+        elements: Sequence[str] = (),
     ) -> list[dict[str, Any]]:
-        """Search and follow `next` links until `limit` resources (or the page bound) are collected."""
-        return list(self._iter_search(resource_type, params, limit))
+        """Search and follow `next` links until `limit` resources (or the page bound) are collected.
+
+        Pages are sized to `limit` (`_count`, unless the caller set one), so a tool that wants the
+        newest 3 readings does not pull a server's default 50. `elements` asks for only those top-level
+        elements (`_elements`); use it only where the caller reads nothing else (the resources come
+        back tagged SUBSETTED, and a server may still return more).
+        """
+        return list(self._iter_search(resource_type, sized(params, limit, elements), limit))
 
     def _iter_search(
         self, resource_type: str, params: Sequence[tuple[str, str]], limit: int
@@ -195,12 +225,31 @@ class FhirGateway:
             )
         return WriteResult(resource=existing[0], created=created)
 
-    def update(self, resource: Mapping[str, Any]) -> dict[str, Any]:
-        """PUT a resource back under its id (for records the system owns, such as review Tasks)."""
+    def update(self, resource: Mapping[str, Any], if_match: str | None = None) -> dict[str, Any]:
+        """PUT a resource back under its id; `if_match` (a version id) makes it fail (412) if changed since."""
         path = f"{resource['resourceType']}/{resource['id']}"
-        response = self._send("PUT", path, body=resource)
+        headers = {"If-Match": f'W/"{if_match}"'} if if_match else None
+        response = self._send("PUT", path, body=resource, headers=headers)
         return self._json(response) if response.content else dict(resource)
+
+    def post_bundle(self, bundle: Mapping[str, Any]) -> dict[str, Any]:
+        """POST a transaction or batch Bundle to the base URL; the response Bundle, resources included."""
+        response = self._send("POST", "", body=bundle, headers={"Prefer": "return=representation"})
+        return self._json(response)
+
+    def supports(self, interaction: str) -> bool:
+        """Whether the CapabilityStatement lists a system interaction (e.g. `transaction`), asked once."""
+        if self._system_interactions is None:
+            rests = self.capability().get("rest") or []
+            self._system_interactions = frozenset(
+                str(i.get("code")) for rest in rests for i in rest.get("interaction") or []
+            )
+        return interaction in self._system_interactions
 
     def capability(self) -> dict[str, Any]:
         """The server's CapabilityStatement (also a cheap liveness probe)."""
         return self._json(self._send("GET", "metadata"))
+
+    def probe(self, timeout_s: float) -> dict[str, Any]:
+        """The CapabilityStatement in one quick attempt, for readiness checks: no retries, a short timeout."""
+        return self._json(self._send("GET", "metadata", attempts=1, timeout_s=timeout_s))

@@ -18,11 +18,18 @@ from rapidfuzz import fuzz
 
 from tools import parse, views
 from tools.drafts import Draft, booking_draft, message_draft, referral_draft, refill_draft
+from tools.drafts_orders import lab_order_draft, reading_draft
+from tools.drafts_visits import cancellation_draft, reschedule_draft
 from tools.errors import FhirError, PatientIsolationError
 from tools.fhir import FhirGateway, WriteResult
+from tools.transactions import BundleWrite, write_all
 
 SUBJECT_FIELDS = ("subject", "patient", "for")
 """Where a patient-owned resource names its patient (Appointment uses `participant`)."""
+SHARED_TYPES = frozenset({"Slot", "Schedule", "Practitioner", "PractitionerRole"})
+"""Resources no patient owns: an approval may write them (a Slot becomes busy) for any patient."""
+SCHEDULE_ELEMENTS = ("actor", "specialty")
+"""All `free_slots` reads of a Schedule: who it belongs to and the specialty, to match the request."""
 
 
 @dataclass(frozen=True)
@@ -191,7 +198,7 @@ class PatientRecord:
         window_start = start or datetime.now(UTC)
         window_end = window_start + timedelta(days=days)
         with self._tool("free_slots", specialty=specialty or "", practitioner=practitioner or ""):
-            schedules = self.gateway.search("Schedule", [("_count", "100")], limit=200)
+            schedules = self.gateway.search("Schedule", [], limit=200, elements=SCHEDULE_ELEMENTS)
             chosen = [s for s in schedules if _schedule_matches(s, specialty, practitioner)]
             slots: list[views.Slot] = []
             for schedule in chosen:
@@ -232,6 +239,50 @@ class PatientRecord:
         with self._tool("draft_referral", specialty=specialty):
             return referral_draft(self.patient_reference, specialty, reason, request_key)
 
+    def draft_cancellation(
+        self, appointment: views.Appointment, reason: str = "", request_key: str = ""
+    ) -> Draft:
+        """Cancel one of the patient's booked visits (the Appointment as it will read once cancelled)."""
+        with self._tool("draft_cancellation", appointment=appointment.reference):
+            self._owned(appointment.source.json_body)
+            return cancellation_draft(self.patient_reference, appointment, reason, request_key)
+
+    def draft_reschedule(
+        self, appointment: views.Appointment, slot: views.Slot, reason: str = "", request_key: str = ""
+    ) -> Draft:
+        """Move one of the patient's booked visits to a free slot (a `proposed` Appointment replacing it)."""
+        with self._tool("draft_reschedule", appointment=appointment.reference, slot=slot.reference):
+            self._owned(appointment.source.json_body)
+            return reschedule_draft(self.patient_reference, appointment, slot, reason, request_key)
+
+    def draft_lab_order(self, test: str, reason: str = "", request_key: str = "") -> Draft:
+        """A `draft` ServiceRequest (category laboratory) for a test the patient asks for."""
+        with self._tool("draft_lab_order", test=test):
+            return lab_order_draft(self.patient_reference, test, reason, request_key)
+
+    def draft_reading(
+        self,
+        name: str,
+        loinc: str,
+        value: float,
+        unit: str,
+        taken_at: datetime,
+        request_key: str = "",
+        components: Sequence[tuple[str, str, float]] = (),
+    ) -> Draft:
+        """A `preliminary` Observation the patient reported (performer the patient); final once approved."""
+        with self._tool("draft_reading", loinc=loinc):
+            return reading_draft(
+                self.patient_reference,
+                name,
+                loinc,
+                value,
+                unit,
+                taken_at,
+                request_key,
+                components=components,
+            )
+
     def draft_message(self, text: str, request_key: str = "") -> Draft:
         """A Communication from the patient to the care team."""
         with self._tool("draft_message"):
@@ -247,6 +298,20 @@ class PatientRecord:
             raise PatientIsolationError("draft belongs to another patient; refused")
         with self._tool("commit", kind=draft.kind, identifier=draft.identifier_value):
             return self.gateway.create_if_none_exist(draft.approved_resource(), draft.condition)
+
+    def commit_all(self, draft: Draft, writes: Sequence[BundleWrite]) -> list[dict[str, Any]]:
+        """Write what approving `draft` implies, as one transaction where the server has them.
+
+        Every patient-owned resource among `writes` must be the bound patient's; Slots and
+        Practitioners are shared. The writes are conditional (see `tools.transactions`).
+        """
+        if draft.patient_reference != self.patient_reference:
+            raise PatientIsolationError("draft belongs to another patient; refused")
+        for write in writes:
+            if write.resource.get("resourceType") not in SHARED_TYPES:
+                self._owned(write.resource)
+        with self._tool("commit", kind=draft.kind, identifier=draft.identifier_value):
+            return write_all(self.gateway, writes)
 
 
 def _relative(reference: str) -> str:

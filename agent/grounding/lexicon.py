@@ -29,9 +29,12 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 _JOINER = re.compile(r"[\s-]+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DrugLexicon:
-    """Names to molecules, looked up word by word (a 400-way regex alternation was the hot spot)."""
+    """Names to molecules, looked up word by word (a 400-way regex alternation was the hot spot).
+
+    Compared and hashed by identity (`eq=False`), so a lexicon can key the verifier's caches.
+    """
 
     names: Mapping[str, tuple[str, ...]]
     """Normalised name (lower case, words joined by one space) -> the generics it denotes."""

@@ -1,8 +1,9 @@
 """Numbers and doses: "500 mg" == "500mg" == "500 milligrams" == "0.5 g"; "1,000" == "1000".
 
 A number directly followed by a unit becomes a quantity atom keyed by its value in the unit's base
-("50 mcg" and "0.05 mg" are both "0.05 mg"); any other number is a bare number atom. Numbers glued
-to letters on their left ("A1c", "B12") are part of a name, not a number. In a range or list
+("50 mcg" and "0.05 mg" are both "0.05 mg"); any other number is a bare number atom. The units and
+their spellings are data (`units.yaml`). Numbers glued to letters on their left ("A1c", "B12") are
+part of a name, not a number. In a range or list
 ("1-2 tablets", "5, 10 or 20 mg", "130/80 mmHg") the unit after the last number applies to all.
 """
 
@@ -10,55 +11,36 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from pathlib import Path
+
+import yaml
 
 from agent.grounding.atom import Atom, Found, decimal_key
 
-# canonical unit -> (aliases, factor to the canonical unit). Converting units share a canonical
-# unit (mcg and g are stored as mg) so that equal amounts written differently compare equal.
-_UNITS: dict[str, tuple[tuple[str, ...], Decimal]] = {
-    "mg/kg": (("mg/kg",), Decimal(1)),
-    "mg/dl": (("mg/dl",), Decimal(1)),
-    "g/dl": (("g/dl",), Decimal(1)),
-    "mmol/l": (("mmol/l", "mmol/liter"), Decimal(1)),
-    "meq/l": (("meq/l",), Decimal(1)),
-    "ng/ml": (("ng/ml",), Decimal(1)),
-    "ml/min": (("ml/min/1.73m2", "ml/min/1.73 m2", "ml/min"), Decimal(1)),
-    "mg": (("mg", "milligram", "milligrams"), Decimal(1)),
-    "mcg_as_mg": (("mcg", "µg", "ug", "microgram", "micrograms"), Decimal("0.001")),
-    "g_as_mg": (("g", "gm", "gram", "grams"), Decimal(1000)),
-    "ml": (("ml", "milliliter", "milliliters", "millilitre", "millilitres", "cc"), Decimal(1)),
-    "l_as_ml": (("liter", "liters", "litre", "litres"), Decimal(1000)),
-    "meq": (("meq",), Decimal(1)),
-    "unit": (("units", "unit", "iu", "international units"), Decimal(1)),
-    "mmhg": (("mmhg", "mm hg"), Decimal(1)),
-    "%": (("%", "percent", "per cent"), Decimal(1)),
-    "lb": (("lb", "lbs", "pound", "pounds"), Decimal(1)),
-    "kg": (("kg", "kgs", "kilogram", "kilograms"), Decimal(1)),
-    "°f": (("°f", "° f", "degrees f", "degrees fahrenheit", "degree fahrenheit", "fahrenheit"), Decimal(1)),
-    "°c": (("°c", "° c", "degrees c", "degrees celsius", "degree celsius", "celsius"), Decimal(1)),
-    "bpm": (("bpm", "beats per minute", "beats/min", "beats a minute"), Decimal(1)),
-    "breaths/min": (("breaths per minute", "breaths/min", "breaths a minute"), Decimal(1)),
-    "tablet": (("tablets", "tablet", "tabs", "tab", "pills", "pill"), Decimal(1)),
-    "capsule": (("capsules", "capsule", "caps"), Decimal(1)),
-    "puff": (("puffs", "puff", "inhalations", "inhalation"), Decimal(1)),
-    "drop": (("drops", "drop"), Decimal(1)),
-    "spray": (("sprays", "spray"), Decimal(1)),
-    "dose": (("doses", "dose"), Decimal(1)),
-    "time": (("times",), Decimal(1)),
-    "minute": (("minutes", "minute", "mins", "min"), Decimal(1)),
-    "hour": (("hours", "hour", "hrs", "hr", "h"), Decimal(1)),
-    "day": (("days", "day"), Decimal(1)),
-    "week": (("weeks", "week", "wks", "wk"), Decimal(1)),
-    "month": (("months", "month"), Decimal(1)),
-    "year": (("years", "year", "yrs", "yr"), Decimal(1)),
-    "cm": (("cm", "centimeters", "centimetres"), Decimal(1)),
-    "oz": (("oz", "ounces", "ounce"), Decimal(1)),
-}
-_ALIAS: dict[str, tuple[str, Decimal]] = {
-    alias: (canonical.split("_as_")[-1], factor)
-    for canonical, (aliases, factor) in _UNITS.items()
-    for alias in aliases
-}
+UNITS_PATH = Path(__file__).with_name("units.yaml")
+
+
+def _unit_key(written: str) -> str:
+    """How a unit is looked up: case-folded (µ and μ fold alike), runs of whitespace as one space."""
+    return " ".join(written.casefold().split())
+
+
+def _load_units(path: Path) -> dict[str, tuple[str, Decimal]]:
+    """Alias (as `_unit_key` writes it) -> (the unit amounts are compared in, factor into that unit)."""
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(entries, list):
+        raise ValueError(f"{path}: expected a list of units")
+    table: dict[str, tuple[str, Decimal]] = {}
+    for entry in entries:
+        unit, factor = str(entry["unit"]), Decimal(str(entry.get("factor", 1)))
+        for alias in entry["aliases"]:
+            key = _unit_key(str(alias))
+            if table.setdefault(key, (unit, factor)) != (unit, factor):
+                raise ValueError(f"{path}: {alias!r} is listed for two units")
+    return table
+
+
+_ALIAS = _load_units(UNITS_PATH)
 _WORD_NUMBERS = {
     w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
 }
@@ -83,7 +65,12 @@ def find_quantities(text: str) -> list[Found]:
         else:
             value = Decimal(_WORD_NUMBERS[match.group("word").lower()])
         unit = match.group("unit")
-        raw.append((value, _normal_unit(unit) if unit else None, match.start(), match.end()))
+        key = _unit_key(unit) if unit else None
+        if key is not None and key not in _ALIAS:
+            # Case-insensitive matching can accept a spelling the table does not list (a Unicode
+            # case variant): the number still counts, as a bare number, rather than failing the item.
+            key = None
+        raw.append((value, key, match.start(), match.end()))
     # A unit after the last number of a range or list applies to the numbers before it.
     for i in range(len(raw) - 2, -1, -1):
         value, unit, start, end = raw[i]
@@ -91,10 +78,6 @@ def find_quantities(text: str) -> list[Found]:
         if unit is None and following[1] is not None and _RANGE_JOINER.match(text[end : following[2]]):
             raw[i] = (value, following[1], start, end)
     return [_found(text, value, unit, start, end) for value, unit, start, end in raw]
-
-
-def _normal_unit(unit: str) -> str:
-    return re.sub(r"\s+", " ", unit.lower())
 
 
 def _found(text: str, value: Decimal, unit: str | None, start: int, end: int) -> Found:

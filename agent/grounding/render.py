@@ -12,6 +12,9 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 
+from tools.concepts.named import concept_of_code
+from tools.concepts.observations import LOINC_SYSTEM, observation_table
+
 _SKIPPED_KEYS = frozenset(
     {
         "id", "meta", "implicitRules", "language", "identifier", "extension", "modifierExtension",
@@ -43,6 +46,8 @@ def render_resource_text(resource: Mapping[str, object]) -> str:
             lines.append(_narrative(value))
         elif key != "resourceType":
             lines.extend(_render(key, value))
+    if resource_type == "Observation":
+        lines.extend(_resolved_names(resource.get("code")))
     return "\n".join(line for line in dict.fromkeys(lines) if line)
 
 
@@ -70,7 +75,7 @@ def _special(key: str, value: Mapping[object, object]) -> list[str] | None:
     if _is_quantity(value):
         return [_quantity(value)]
     if "display" in value and ("code" in value or "system" in value):  # a Coding
-        return [str(value["display"])]
+        return [str(value["display"]), *_concept_names(value)]
     if "code" in value and "system" in value:  # a Coding with no display: a bare code says nothing
         return []
     if "reference" in value:  # a Reference: only its display is readable
@@ -86,6 +91,31 @@ def _special(key: str, value: Mapping[object, object]) -> list[str] | None:
     if key == "repeat":
         return _timing(value)
     return None
+
+
+def _concept_names(coding: Mapping[object, object]) -> list[str]:
+    """The friendly name our concept table gives a LOINC coding, if any.
+
+    Answers name tests as patients do ("A1c (3-month average blood sugar)"); that reviewed name is as
+    much the record's as its display, so a sentence using it is supported by the coding.
+    """
+    if coding.get("system") != LOINC_SYSTEM or not isinstance(coding.get("code"), str):
+        return []
+    concept = observation_table().by_loinc(str(coding["code"]))
+    return [concept.friendly] if concept is not None else []
+
+
+def _resolved_names(code: object) -> list[str]:
+    """The table's names for the concept an Observation's code resolves to, however it is coded.
+
+    A local code ("K", "GLU") or a bare `code.text` says what the result is as surely as a LOINC code;
+    the table bridges it to the words answers use ("potassium result"), so "Your K result was 4.3" and
+    "Your potassium result was 4.3" are both found in the resource, for every short name at once.
+    """
+    concept = concept_of_code(code)
+    if concept is None:
+        return []
+    return [concept.friendly, f"{concept.friendly} result", concept.display]
 
 
 def _is_quantity(value: object) -> bool:

@@ -20,7 +20,7 @@ def compose(state: TurnState, runtime: Runtime[Context]) -> dict[str, Any]:
         question=state.question,
         plan=state.plan,
         evidence=state.evidence or Evidence(),
-        notes=tuple(state.act_notes),
+        notes=(*state.plan.notes, *state.act_notes),
     )
     trace = list(state.trace)
     answer, reasoner_name = with_fallback(

@@ -6,7 +6,11 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from agent.asks import Ask, understand
+from agent.asks.planning import steer_by_asks
+from agent.asks.understand import follow_up
 from agent.context import Context
+from agent.language import analyze
 from agent.models import Plan
 from agent.nodes.fallback import with_fallback
 from agent.reasoners.base import PlanRequest
@@ -27,6 +31,7 @@ def _steer(decided: Plan, state: TurnState) -> Plan:
         return decided.model_copy(update={"needs_guidance": True, "guidance_query": query})
     if (
         not decided.needs_guidance
+        and not any(t.tool.startswith("draft_") or t.args.get("fact") for t in decided.tools)
         and decided.intent in ("medication_list", "general_question")
         and unknown_terms(state.question)
     ):
@@ -41,6 +46,11 @@ def _steer(decided: Plan, state: TurnState) -> Plan:
     return decided
 
 
+def _label(ask: Ask) -> str:
+    """An ask as the trace shows it: its kind and what it is about."""
+    return f"{ask.kind}:{ask.request or (ask.concept.concept_id if ask.concept else '-')}"
+
+
 def plan(state: TurnState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Ask the reasoner for a plan (the fallback reasoner when the primary one fails)."""
     assert state.screen is not None
@@ -49,6 +59,11 @@ def plan(state: TurnState, runtime: Runtime[Context]) -> dict[str, Any]:
     decided, reasoner_name = with_fallback(
         "plan", runtime.context, lambda r: r.plan(request), trace, state.reasoner
     )
-    decided = _steer(decided, state)
+    analysis = analyze(state.question, clock=runtime.context.clock)
+    last = state.history[-1] if state.history else None
+    asks = understand(analysis) or (follow_up(analysis, last.lab_concept, last.lab_back) if last else ())
+    decided = _steer(steer_by_asks(decided, asks, analysis), state)
+    if asks:
+        trace.append("asks: " + "; ".join(_label(a) for a in asks))
     trace.append(f"plan: {decided.intent} ({decided.confidence:.2f}) tools={[t.tool for t in decided.tools]}")
     return {"plan": decided, "trace": trace, "steps": state.steps + 1, "reasoner": reasoner_name}

@@ -10,6 +10,7 @@ from agent.context import Context
 from agent.models import AnswerSentence, Citation, ComposedAnswer
 from agent.responses import responses
 from agent.state import Exchange, TurnState
+from agent.transcript import TranscriptLine
 
 
 def _refusal_text(kind: str) -> str:
@@ -39,11 +40,26 @@ def _renumber(answer: ComposedAnswer) -> tuple[list[AnswerSentence], list[Citati
     return sentences, citations
 
 
+def _lab_concept(state: TurnState) -> str | None:
+    """The lab concept this turn's plan searched by, if it searched one."""
+    tools = state.plan.tools if state.plan else ()
+    return next(
+        (t.args["concept"] for t in tools if t.tool == "observations" and t.args.get("concept")), None
+    )
+
+
+def _lab_back(state: TurnState) -> int:
+    """How far back from the latest result this turn's lab search went (0: the latest)."""
+    tools = state.plan.tools if state.plan else ()
+    backs = [t.args.get("back", "0") for t in tools if t.tool == "observations" and t.args.get("concept")]
+    return int(backs[0]) if backs and backs[0].isdigit() else 0
+
+
 def respond(state: TurnState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Write the final answer and remember the exchange for follow-ups."""
     screen = state.screen
     lead: list[AnswerSentence] = []
-    if screen and screen.red_flag and screen.instructions:
+    if screen and (screen.red_flag or screen.protocol) and screen.instructions:
         lead.append(AnswerSentence(text=screen.instructions, safety=True))
     if screen and screen.refusal:
         lead.append(AnswerSentence(text=_refusal_text(screen.refusal), procedural=True))
@@ -63,11 +79,17 @@ def respond(state: TurnState, runtime: Runtime[Context]) -> dict[str, Any]:
         intent=state.plan.intent if state.plan else None,
         target=state.plan.target if state.plan else None,
         mentioned=tuple(state.mentioned),
+        lab_concept=_lab_concept(state),
+        lab_back=_lab_back(state),
     )
     return {
         "answer": final,
         "final_text": text,
         "history": [*state.history, exchange][-20:],
-        "transcript": [*state.transcript, f"patient: {state.question}", f"assistant: {text}"],
+        "transcript": [
+            *state.transcript,
+            TranscriptLine(speaker="patient", text=state.question),
+            TranscriptLine(speaker="assistant", text=text),
+        ],
         "steps": state.steps + 1,
     }

@@ -7,7 +7,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context
-from agent.models import Evidence
+from agent.models import Evidence, Retrieval
 from agent.state import TurnState
 from agent.vocabulary import unknown_terms
 from knowledge.errors import KnowledgeUnavailable
@@ -26,7 +26,12 @@ def retrieve(state: TurnState, runtime: Runtime[Context]) -> dict[str, Any]:
         evidence = (state.evidence or Evidence()).model_copy(
             update={"passages": (), "abstain": True, "knowledge_unavailable": True}
         )
-        return {"evidence": evidence, "trace": [*state.trace, f"retrieve: {exc}"], "steps": state.steps + 1}
+        return {
+            "evidence": evidence,
+            "retrieval": Retrieval(abstain=True, unavailable=True),
+            "trace": [*state.trace, f"retrieve: {exc}"],
+            "steps": state.steps + 1,
+        }
     names = tuple(f.text for f in (state.evidence.facts if state.evidence else ()))
     unknown = unknown_terms(state.question, extra=names)
     abstain = found.abstain or bool(unknown)
@@ -37,4 +42,7 @@ def retrieve(state: TurnState, runtime: Runtime[Context]) -> dict[str, Any]:
         *state.trace,
         f"retrieve: {len(found.passages)} passages, abstain={abstain}, best={found.best_score:.2f}, unknown={unknown}",
     ]
-    return {"evidence": evidence, "trace": trace, "steps": state.steps + 1}
+    retrieval = Retrieval(
+        passages=len(found.passages), abstain=abstain, best_score=found.best_score, unknown=tuple(unknown)
+    )
+    return {"evidence": evidence, "retrieval": retrieval, "trace": trace, "steps": state.steps + 1}

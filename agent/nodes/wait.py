@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from agent.models import Decision
 from agent.responses import responses
 from agent.state import TurnState
+from agent.transcript import TranscriptLine
 
 
 class PatientMessage(BaseModel):
@@ -63,6 +64,6 @@ def wait(state: TurnState) -> Command[Literal["screen", "wait", "__end__"]]:
         "pending": remaining,
         "decision": decision,
         "final_text": line,
-        "transcript": [*state.transcript, f"care team: {line}"],
+        "transcript": [*state.transcript, TranscriptLine(speaker="care_team", text=line, decision=decision)],
     }
     return Command(goto="wait", update=update)

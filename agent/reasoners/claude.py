@@ -12,7 +12,6 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import anthropic
 from anthropic.types import TextBlockParam
 
 from agent.citations import CitationBook
@@ -20,10 +19,10 @@ from agent.models import AnswerSentence, ComposedAnswer, Plan
 from agent.reasoners.base import ComposeRequest, PlanRequest
 from agent.reasoners.claude_cite import Cited, Sources, cited_sentences
 from agent.reasoners.claude_client import MessagesClient
+from agent.reasoners.claude_config import ClaudeConfig
 from agent.reasoners.claude_tools import plan_from_message, tool_params
 from agent.reasoners.claude_usage import Usage
 from agent.responses import responses
-from carecoord.settings import Settings
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 PLAN_MAX_TOKENS = 1024
@@ -47,25 +46,11 @@ class ClaudeReasoner:
         self.client = client
 
     @classmethod
-    def from_settings(
-        cls, settings: Settings, backoff_s: float = 0.5, backoff_max_s: float = 8.0
+    def from_config(
+        cls, config: ClaudeConfig, backoff_s: float = 0.5, backoff_max_s: float = 8.0
     ) -> ClaudeReasoner:
         """A reasoner for the configured model; without an API key every call fails into the fallback."""
-        key = settings.anthropic_api_key
-        sdk = (
-            anthropic.Anthropic(
-                api_key=key.get_secret_value(),
-                base_url=settings.anthropic_base_url,
-                max_retries=0,
-                timeout=settings.claude_timeout_s,
-            )
-            if key is not None
-            else None
-        )
-        client = MessagesClient(
-            sdk, settings.claude_model, settings.claude_max_retries, Usage(), backoff_s, backoff_max_s
-        )
-        return cls(client)
+        return cls(MessagesClient.from_config(config, Usage(), backoff_s, backoff_max_s))
 
     @property
     def usage(self) -> Usage:

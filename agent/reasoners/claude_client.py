@@ -12,10 +12,18 @@ import time
 from collections.abc import Sequence
 
 import anthropic
-from anthropic.types import Message, MessageParam, TextBlockParam, ToolChoiceParam, ToolParam
+from anthropic.types import (
+    Message,
+    MessageParam,
+    OutputConfigParam,
+    TextBlockParam,
+    ToolChoiceParam,
+    ToolParam,
+)
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from agent.reasoners.base import ReasonerError
+from agent.reasoners.claude_config import ClaudeConfig
 from agent.reasoners.claude_usage import CallKind, CallUsage, Usage
 
 TRANSIENT_STATUSES = frozenset({408, 409, 429})
@@ -75,6 +83,35 @@ class MessagesClient:
         self._jitter = wait_random_exponential(multiplier=backoff_s, max=backoff_max_s)
         self._backoff_max_s = backoff_max_s
 
+    @classmethod
+    def from_config(
+        cls,
+        config: ClaudeConfig,
+        usage: Usage | None = None,
+        backoff_s: float = 0.5,
+        backoff_max_s: float = 8.0,
+    ) -> MessagesClient:
+        """A client for the configured model; without an API key every call fails fast."""
+        key = config.api_key
+        sdk = (
+            anthropic.Anthropic(
+                api_key=key.get_secret_value(),
+                base_url=config.base_url,
+                max_retries=0,
+                timeout=config.timeout_s,
+            )
+            if key is not None
+            else None
+        )
+        return cls(
+            sdk,
+            config.model,
+            config.max_retries,
+            usage or Usage(),
+            backoff_s,
+            backoff_max_s,
+        )
+
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         return min(max(self._jitter(state), _retry_after(exc)), self._backoff_max_s)
@@ -88,6 +125,7 @@ class MessagesClient:
         max_tokens: int,
         tools: Sequence[ToolParam] | None = None,
         tool_choice: ToolChoiceParam | None = None,
+        output_config: OutputConfigParam | None = None,
     ) -> Message:
         """One Messages call (retried on transient failures); `ReasonerError` when it cannot succeed."""
         client = self._client
@@ -104,6 +142,7 @@ class MessagesClient:
                 messages=list(messages),
                 tools=list(tools) if tools is not None else anthropic.omit,
                 tool_choice=tool_choice if tool_choice is not None else anthropic.omit,
+                output_config=output_config if output_config is not None else anthropic.omit,
             )
 
         retrying = Retrying(

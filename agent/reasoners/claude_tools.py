@@ -67,7 +67,12 @@ PRACTITIONER = Arg("practitioner", "A clinician's name when the patient asks for
 REASON = Arg("reason", "The patient's reason in their own words, one short sentence.")
 
 TOOL_SPECS: tuple[ToolSpec, ...] = (
-    ToolSpec("patient_summary", "The patient's name, birth date and sex as recorded."),
+    ToolSpec(
+        "patient_summary",
+        "The patient's name, birth date and sex as recorded. Give `fact` = `age` or `date_of_birth` when "
+        "the patient asks how old they are or their date of birth (age is computed on the clinic's clock).",
+        (Arg("fact", "`age` or `date_of_birth`, when that is what the patient asks."),),
+    ),
     ToolSpec(
         "active_medications",
         "The patient's active prescriptions with dosage instructions. Give `medication` to narrow to "
@@ -78,8 +83,22 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
     ToolSpec("allergies", "Recorded allergies and intolerances, with reactions."),
     ToolSpec(
         "observations",
-        "The patient's most recent lab results and vitals. Without `code`, the latest five of any kind.",
-        (Arg("code", f"LOINC code of one test: {_LABS}."),),
+        "The patient's most recent lab results and vitals. Without `code` or `concept`, the latest five of "
+        "any kind. With `concept`, the test is found however the record codes it, and `aggregate` asks for "
+        "the result before the latest or a number worked out from every result in the window.",
+        (
+            Arg("code", f"LOINC code of one test: {_LABS}."),
+            Arg(
+                "concept",
+                "Concept id of one lab or vital from our concept table (potassium, glucose, weight).",
+            ),
+            Arg(
+                "aggregate",
+                "`previous`, `average`, `lowest`, `highest` or `trend`; leave out for the latest.",
+            ),
+            Arg("start", "Start of the asked window, ISO 8601 (e.g. 2026-11-30T00:00:00+00:00)."),
+            Arg("end", "End of the asked window, ISO 8601; leave out for now."),
+        ),
     ),
     ToolSpec(
         "upcoming_appointments",
@@ -113,6 +132,22 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "draft_message",
         "Draft a message to the care team (e.g. to cancel or move a visit). A clinician reads it first.",
         (Arg("text", "The message for the care team, in plain words, one or two sentences.", True),),
+    ),
+    ToolSpec(
+        "draft_lab_order",
+        "Draft a lab or test order the patient asks for, for a clinician to review. Nothing is ordered "
+        "until approved.",
+        (Arg("test", "The test as the patient names it, e.g. 'A1c'.", True), REASON),
+    ),
+    ToolSpec(
+        "draft_reading",
+        "Draft a reading the patient took and asks to have recorded (a preliminary Observation a clinician "
+        "reviews).",
+        (
+            Arg("concept", "What was measured, e.g. 'blood pressure', 'weight', 'glucose'.", True),
+            Arg("value", "The number as the patient gave it; blood pressure as '118/77'.", True),
+            Arg("unit", "The unit when the patient gave one, e.g. 'kg', 'mg/dL'."),
+        ),
     ),
 )
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 from anthropic.types import Usage as ApiUsage
 
-CallKind = Literal["plan", "compose"]
+CallKind = Literal["plan", "compose", "judge"]
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+from numpy.typing import NDArray
+
 from agent.citations import CitationBook
 from agent.intents import IntentClassifier
 from agent.matching import match_lab, match_specialty, with_generics
 from agent.models import AnswerSentence, ComposedAnswer, Intent, Plan, ToolRequest
 from agent.reasoners.base import ComposeRequest, PlanRequest
 from agent.responses import responses
-from agent.text import normalise, split_sentences
+from agent.text import normalise
 from knowledge.passage import Passage
+from knowledge.sentences import prose_sentences, stored_sentences
 from knowledge.vector_cache import TextEmbedder
 
 RECORD_KEYWORDS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -61,13 +65,12 @@ class OfflineReasoner:
         """Intent by nearest neighbours; a short follow-up inherits the previous turn's intent."""
         guess = self.classifier.classify(request.question)
         intent, confidence = guess.intent, guess.confidence
-        target: str | None = None
+        other_than: tuple[str, ...] | None = None
         previous = request.history[-1] if request.history else None
         if previous and previous.intent and FOLLOW_UP.search(normalise(request.question)):
             intent, confidence = previous.intent, max(confidence, 0.8)  # type: ignore[assignment]
-            target = (
-                "__other__:" + "|".join(previous.mentioned) if "other" in request.question.lower() else None
-            )
+            if "other" in request.question.lower():
+                other_than = tuple(previous.mentioned)
         text = normalise(request.question)
         for pattern, tool in RECORD_KEYWORDS:
             if pattern.search(text) and intent not in ACTION_INTENTS:
@@ -75,7 +78,7 @@ class OfflineReasoner:
                 return Plan(
                     intent=intent, confidence=max(confidence, 0.7), tools=(record_tool,), reasoner=self.name
                 )
-        if intent in ACTION_INTENTS and not ACTION_WORDS.search(text) and target is None:
+        if intent in ACTION_INTENTS and not ACTION_WORDS.search(text) and other_than is None:
             intent = "general_question" if intent != "refill" else "medication_question"
         if "how many refills" in text or "refills left" in text or "refills do i have" in text:
             return Plan(
@@ -84,7 +87,7 @@ class OfflineReasoner:
                 reasoner=self.name,
                 tools=(ToolRequest(tool="active_medications", args={"medication": request.question}),),
             )
-        plan = self._plan_for(intent, confidence, request.question, target)
+        plan = self._plan_for(intent, confidence, request.question, other_than)
         if (
             QUESTION.search(text)
             and not plan.needs_guidance
@@ -93,18 +96,30 @@ class OfflineReasoner:
             plan = plan.model_copy(update={"needs_guidance": True, "guidance_query": request.question})
         return plan
 
-    def _plan_for(self, intent: Intent, confidence: float, question: str, target: str | None) -> Plan:
-        mention = target or question
+    def _plan_for(
+        self,
+        intent: Intent,
+        confidence: float,
+        question: str,
+        other_than: tuple[str, ...] | None,
+    ) -> Plan:
+        mention = question
         tools: list[ToolRequest] = []
         guidance_query: str | None = None
         match intent:
             case "medication_list":
                 tools = [ToolRequest(tool="active_medications")]
             case "refill":
-                tools = [ToolRequest(tool="draft_refill", args={"medication": mention})]
+                tools = [
+                    ToolRequest(tool="draft_refill", args={"medication": mention}, other_than=other_than)
+                ]
                 guidance_query = "how prescription refill requests work and how long a refill takes"
             case "medication_question" | "missed_dose":
-                tools = [ToolRequest(tool="active_medications", args={"medication": mention})]
+                tools = [
+                    ToolRequest(
+                        tool="active_medications", args={"medication": mention}, other_than=other_than
+                    )
+                ]
                 guidance_query = with_generics(question)
             case "lab_result":
                 code = match_lab(question)
@@ -142,7 +157,6 @@ class OfflineReasoner:
             tools=tuple(tools),
             needs_guidance=guidance_query is not None,
             guidance_query=guidance_query,
-            target=target,
             reasoner=self.name,
         )
 
@@ -178,12 +192,16 @@ class OfflineReasoner:
         passage's retrieval rank, so quotes come from the best article first.
         """
         candidates: list[tuple[int, int, Passage, str]] = []
+        stored: list[NDArray[np.float32]] = []
         for p_index, passage in enumerate(passages[:3]):
-            for s_index, sentence in enumerate(_prose_sentences(passage.text)):
+            known = stored_sentences(passage.id)  # embedded at ingest; None for a passage it never saw
+            texts = known.texts if known is not None else tuple(prose_sentences(passage.text))
+            for s_index, sentence in enumerate(texts):
                 candidates.append((p_index, s_index, passage, sentence))
+            stored.append(known.vectors if known is not None else self.embedder.embed(texts))
         if not candidates:
             return []
-        vectors = self.embedder.embed([c[3] for c in candidates])
+        vectors = np.vstack(stored)
         query = self.embedder.embed_one(question)
         query_words = _content_words(question)
         scores = []
@@ -204,14 +222,3 @@ _STOP = frozenset(
 
 def _content_words(text: str) -> set[str]:
     return {w.rstrip("s") for w in normalise(text).split() if w not in _STOP and len(w) > 2}
-
-
-def _prose_sentences(text: str) -> list[str]:
-    """Sentences of a chunk, line by line: headings (no closing punctuation) and list markers dropped."""
-    sentences: list[str] = []
-    for raw in text.splitlines():
-        line = re.sub(r"^\s*(?:#+|[-*+]|\d+\.)\s*", "", raw).strip()
-        if not line or line[-1] not in ".!?":
-            continue
-        sentences.extend(s for s in split_sentences(line) if 5 <= len(s.split()) <= 45 and s[-1] in ".!?")
-    return sentences

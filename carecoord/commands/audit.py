@@ -16,20 +16,46 @@ err = Console(stderr=True)
 
 @app.command("verify")
 def verify() -> None:
-    """Recompute the chain; exit 0 when it holds, 1 naming the first broken entry."""
-    from carecoord.audit import AuditLog
-    from carecoord.db import make_engine
+    """Recompute the chain and check it against the anchors; exit 1 naming the first broken entry."""
+    from carecoord.audit_anchor import AnchorError, read
     from carecoord.settings import get_settings
+    from carecoord.wiring import open_services
 
-    engine = make_engine(get_settings().sqlalchemy_url)
-    try:
-        status = AuditLog(engine).verify()
-    finally:
-        engine.dispose()
+    settings = get_settings()
+    with open_services(settings) as services:
+        try:
+            anchors = read(settings.audit_anchors, services.audit.keys)
+        except AnchorError as exc:
+            err.print(f"[red]Audit anchors unusable: {exc}[/red]")
+            raise typer.Exit(code=1) from None
+        status = services.audit.verify(anchors)
     if not status.ok:
         err.print(f"[red]Audit chain broken at entry {status.first_broken}: {status.message}[/red]")
         raise typer.Exit(code=1)
     console.print(f"[green]{status.message}[/green]")
+    if settings.audit_key is None:
+        err.print("[yellow]The chain is not keyed: set CARECOORD_AUDIT_KEY (see docs/SECURITY.md).[/yellow]")
+    elif not anchors:
+        err.print(
+            "[yellow]No anchors yet: run `carecoord audit anchor` (the API and console do it).[/yellow]"
+        )
+
+
+@app.command("anchor")
+def anchor() -> None:
+    """Append the signed chain head (seq, hash, time) to CARECOORD_AUDIT_ANCHOR_PATH."""
+    from carecoord.audit_anchor import AnchorError
+    from carecoord.settings import get_settings
+    from carecoord.wiring import open_services
+
+    settings = get_settings()
+    with open_services(settings) as services:
+        try:
+            seq, hash_ = services.anchor_audit()
+        except AnchorError as exc:
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(code=1) from None
+    console.print(f"Anchored entry {seq} ({hash_[:16]}…) in {settings.audit_anchors}")
 
 
 @app.command("list")
@@ -41,15 +67,11 @@ def list_entries(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show the newest audit entries."""
-    from carecoord.audit import AuditLog
-    from carecoord.db import make_engine
     from carecoord.settings import get_settings
+    from carecoord.wiring import open_services
 
-    engine = make_engine(get_settings().sqlalchemy_url)
-    try:
-        entries = AuditLog(engine).entries(actor=actor, action=action, limit=limit, subject=subject)
-    finally:
-        engine.dispose()
+    with open_services(get_settings()) as services:
+        entries = services.audit.entries(actor=actor, action=action, limit=limit, subject=subject)
     if as_json:
         sys.stdout.write(json.dumps([e.model_dump(mode="json") for e in entries], indent=2) + "\n")
         return

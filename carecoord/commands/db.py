@@ -12,8 +12,8 @@ console = Console()
 @app.command("upgrade")
 def upgrade() -> None:
     """Bring the configured database to the current schema (safe to run again)."""
-    from carecoord.schema import create_schema
     from carecoord.settings import get_settings
+    from carecoord.wiring import create_schema
 
     settings = get_settings()
     create_schema(settings)

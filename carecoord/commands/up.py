@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from carecoord.commands.closing import Closing
+
 console = Console()
 
 DEMO_USER = ("demo", "demo-clinician")
@@ -35,16 +37,15 @@ def up(
     """Start the sandbox (seeded), build the index, and start the API and the console."""
     import httpx
 
-    from carecoord.app_services import open_review_stores
-    from carecoord.schema import create_schema
     from carecoord.services import Service, start
     from carecoord.settings import get_settings
     from carecoord.topology import chroma_service, ensure_database, scale_env, scale_settings
+    from carecoord.wiring import create_schema, open_services
     from knowledge.ingest import ingest
     from tools.sandbox.cohort import build_cohort, load_cohort
     from tools.sandbox.daemon import start_background
 
-    settings = get_settings()
+    settings = get_settings().in_demo_mode() if demo else get_settings()
     data_dir = settings.data_dir
     env = {"CARECOORD_DATA_DIR": str(Path(data_dir).resolve())}
     if scale:
@@ -72,13 +73,17 @@ def up(
         console.print(f"Seeded {report.resources} resources in {report.seconds:.1f}s")
     with console.status("Building the knowledge index…"):
         # Chunk embeddings are cached beside the exemplar vectors: a rebuild re-embeds only what changed.
-        indexed = ingest(None, settings, vector_cache=settings.vectors_cache.parent / "chunk-vectors")
+        with open_services(settings) as services:
+            indexed = ingest(
+                None, services.index, vector_cache=settings.vectors_cache.parent / "chunk-vectors"
+            )
     console.print(f"Knowledge index: {indexed.chunks_total} chunks ({indexed.chunks_added} new)")
     if demo:
         env["CARECOORD_DEMO_MODE"] = "true"
-        with open_review_stores(settings) as stores:
-            if stores.users.get(DEMO_USER[0]) is None:
-                stores.users.add(DEMO_USER[0], DEMO_USER[1], "clinician", display_name="Dr. Demo")
+        with open_services(settings) as services:
+            users = services.stores.users
+            if users.get(DEMO_USER[0]) is None:
+                users.add(DEMO_USER[0], DEMO_USER[1], "clinician", display_name="Dr. Demo")
     api = Service(
         "api",
         ("serve", "--port", str(api_port), "--workers", str(workers if scale else 1)),
@@ -97,17 +102,16 @@ def up(
         console.print(f"{service.name}: {service.public_url} ({state})")
     console.print()
     console.print("[bold]CareCoord is running:[/bold]")
-    console.print(f"  Patient chat (demo page)  http://127.0.0.1:{api_port}/")
-    console.print(f"  API docs                  http://127.0.0.1:{api_port}/docs")
-    console.print(
-        f"  Clinician console         http://127.0.0.1:{console_port}/"
-        + (f"  (login {DEMO_USER[0]} / {DEMO_USER[1]})" if demo else "")
+    closing = Closing(
+        api_port=api_port,
+        console_port=console_port,
+        fhir_url=settings.fhir_url,
+        demo_login=DEMO_USER if demo else None,
+        stores=f"{settings.database_url}, {settings.redis_url}" if scale else None,
+        chroma_url=settings.chroma_url if scale else None,
     )
-    console.print(f"  FHIR sandbox              {settings.fhir_url}")
-    if scale:
-        console.print(f"  Stores                    {settings.database_url}, {settings.redis_url}")
-        console.print(f"  Knowledge index (Chroma)  {settings.chroma_url}")
-    console.print("  Stop everything           make stop   (or: carecoord down)")
+    for line in closing.lines():
+        console.print(line, soft_wrap=True, markup=False, highlight=False)
 
 
 def down() -> None:

@@ -25,6 +25,8 @@ from agent.models import EscalationRef, EscalationStatus
 from carecoord.audit import AuditLog, AuditRecord
 from carecoord.db import is_sqlite
 from carecoord.migrations import migrate
+from carecoord.notify.status import by_item, summarize
+from carecoord.notify.tables import Notification
 from carecoord.review.errors import ItemNotFound
 from carecoord.review.models import ReviewItem
 from carecoord.review.rules import is_overdue
@@ -33,7 +35,7 @@ from tools.errors import FhirError
 
 if TYPE_CHECKING:
     from carecoord.review.tasks import TaskMirror
-    from carecoord.review.transcripts import TranscriptReader
+    from carecoord.review.threads import TranscriptReader
 
 __all__ = ["SLA", "ItemDetail", "QueueItem", "ReviewQueue"]
 
@@ -69,7 +71,8 @@ class ReviewQueue:
     def file(self, request: EscalationRequest) -> EscalationRef:
         """Store the request unless its dedupe key is already filed; return the item either way."""
         now = datetime.now(UTC)
-        status: EscalationStatus = "notified" if request.kind == "emergency" else "pending"
+        # An emergency is `notifying` until a notification reached the care team (carecoord.notify).
+        status: EscalationStatus = "notifying" if request.kind == "emergency" else "pending"
         item = ReviewItem(
             id=f"esc-{uuid.uuid4().hex[:12]}",
             dedupe_key=request.dedupe_key,
@@ -87,7 +90,8 @@ class ReviewQueue:
             draft_resource=request.draft_resource,
             draft_identifier=request.draft_identifier,
             created_at=now,
-            due_at=now + SLA[request.level],
+            due_at=now
+            + (timedelta(minutes=request.sla_minutes) if request.sla_minutes else SLA[request.level]),
             version=1,
         )
         record = AuditRecord(
@@ -170,7 +174,11 @@ class ReviewQueue:
                 query = query.where(column == value)
         now = datetime.now(UTC)
         with Session(self.engine) as session:
-            items = [listed(row, now) for row in session.scalars(query).all()]
+            rows = session.scalars(query).all()
+            sent = by_item(
+                session.scalars(select(Notification).where(Notification.item_id.in_([r.id for r in rows])))
+            )
+            items = [listed(row, now, summarize(row.level, sent.get(row.id, []))) for row in rows]
         return sorted(items, key=lambda i: (LEVEL_ORDER.get(i.level, 3), i.created))
 
     def overdue(self) -> builtins.list[QueueItem]:
@@ -180,8 +188,11 @@ class ReviewQueue:
     def detail(self, item_id: str) -> ItemDetail:
         """Everything about one item, with the thread's transcript when it can be read."""
         item = self.require(item_id)
-        transcript = self.transcripts.transcript(item.thread_id) if self.transcripts else None
-        return detailed(item, transcript or [])
+        lines = self.transcripts.transcript(item.thread_id) if self.transcripts else None
+        with Session(self.engine) as session:
+            sent = session.scalars(select(Notification).where(Notification.item_id == item.id)).all()
+            notification = summarize(item.level, sent)
+        return detailed(item, lines or [], notification=notification)
 
     def unfinished(self) -> builtins.list[ReviewItem]:
         """Decided items whose effects were interrupted (a crash, the EHR down): `repair` finishes them."""
@@ -229,6 +240,7 @@ class ReviewQueue:
         """Record who acknowledged an emergency, once; False means someone else already did."""
         now = datetime.now(UTC)
         values = {
+            "status": "notified",
             "acknowledged_by": user,
             "acknowledged_at": now,
             "finishing_at": now,
@@ -255,6 +267,24 @@ class ReviewQueue:
     def set_committed(self, item_id: str, reference: str) -> None:
         """Remember the resource an approval wrote (a retry then skips the write)."""
         self._set(item_id, fhir_reference=reference)
+
+    def reopen(self, item_id: str, record: AuditRecord | None = None) -> bool:
+        """Undo an approval that could not be carried out (nothing was written): the item is pending again."""
+        values: dict[str, Any] = {
+            "status": "pending",
+            "decided_by": None,
+            "decided_at": None,
+            "finishing_at": None,
+            "note": None,
+            "final_resource": None,
+        }
+        condition = (
+            ReviewItem.id == item_id,
+            ReviewItem.status == "approved",
+            ReviewItem.fhir_reference.is_(None),
+            ReviewItem.completed_at.is_(None),
+        )
+        return self._claim(condition, values, record)
 
     def set_completed(
         self, item_id: str, patient_message: str | None, record: AuditRecord | None = None

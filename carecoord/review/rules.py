@@ -24,7 +24,11 @@ OUTCOME_STATUS: dict[DecisionKind, str] = {
     "answer": "answered",
     "acknowledge": "notified",
 }
-"""The item status a decision leaves (an acknowledged emergency stays `notified`)."""
+"""The item status a decision leaves (an acknowledged emergency is `notified`: a person has it)."""
+
+
+EMERGENCY_OPEN = ("notifying", "notified")
+"""An emergency's statuses before its acknowledgement: filed (`notifying`), then delivered to the care team."""
 
 
 def utc(moment: datetime) -> datetime:
@@ -35,7 +39,7 @@ def utc(moment: datetime) -> datetime:
 def is_open(item: ReviewItem) -> bool:
     """Whether the item still awaits its decision (or, for an emergency, its acknowledgement)."""
     if item.kind == "emergency":
-        return item.status == "notified" and item.acknowledged_by is None
+        return item.status in EMERGENCY_OPEN and item.acknowledged_by is None
     return item.status == "pending"
 
 

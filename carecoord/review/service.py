@@ -11,11 +11,13 @@ from __future__ import annotations
 import builtins
 import contextlib
 import json
-from contextlib import ExitStack
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from carecoord.audit import AuditLog, AuditRecord
+from carecoord.review.choices import slot_choices
+from carecoord.review.claims import set_assignee
+from carecoord.review.contracts import ApprovalPolicy
 from carecoord.review.drafts import approved_resource
 from carecoord.review.effects import DecisionEffects, subjects
 from carecoord.review.errors import AlreadyDecided, ItemNotFound, NotAllowed, ReviewError
@@ -24,12 +26,11 @@ from carecoord.review.outcome import DecisionOutcome
 from carecoord.review.queue import ItemDetail, QueueItem, ReviewQueue
 from carecoord.review.rules import DECISIONS, OUTCOME_STATUS, DecisionKind
 from carecoord.review.tasks import TaskMirror
-from carecoord.settings import Settings
+from carecoord.review.threads import ThreadResumer
 from carecoord.users import User, UserStore
+from tools import views
 from tools.fhir import FhirGateway
-
-if TYPE_CHECKING:
-    from agent.service import ChatService
+from tools.record import PatientRecord
 
 __all__ = [
     "AlreadyDecided",
@@ -38,6 +39,7 @@ __all__ = [
     "NotAllowed",
     "ReviewError",
     "ReviewService",
+    "ThreadResumer",
 ]
 
 SYSTEM = User(name="system", role="admin", display_name="CareCoord")
@@ -52,18 +54,22 @@ class ReviewService:
         queue: ReviewQueue,
         audit: AuditLog,
         users: UserStore,
-        settings: Settings,
-        chat: ChatService | None = None,
+        gateway: FhirGateway,
+        threads: ThreadResumer,
+        tasks: TaskMirror | None = None,
+        policy: ApprovalPolicy | None = None,
     ) -> None:
         self.queue = queue
         self.audit = audit
         self.users = users
-        self.settings = settings
-        self.gateway = FhirGateway(settings.fhir_url, settings.fhir_timeout_s, settings.fhir_retries)
-        self.tasks = queue.tasks or TaskMirror(self.gateway, settings.fhir_timeout_s)
-        self._chat = chat
-        self._stack = ExitStack()
-        self.effects = DecisionEffects(queue, audit, self.tasks, self.gateway, self._chat_service)
+        self.gateway = gateway
+        """The process's one FHIR gateway: approved drafts are committed through it."""
+        self.tasks = tasks or queue.tasks or TaskMirror(gateway)
+        self.threads = threads
+        """Resumes patients' parked threads with decisions (the agent's side implements it)."""
+        self.policy = policy or ApprovalPolicy()
+        """Clinic policy for approvals (refills on an approved refill)."""
+        self.effects = DecisionEffects(queue, audit, self.tasks, self.gateway, threads, self.policy)
 
     def __enter__(self) -> ReviewService:
         return self
@@ -74,8 +80,7 @@ class ReviewService:
         self.close()
 
     def close(self) -> None:
-        """Close the chat service this one opened for itself (if any)."""
-        self._stack.close()
+        """Nothing to close: the services it uses belong to whoever built them (the composition root)."""
 
     # -- reading and signing in ------------------------------------------------------------------
     def list(
@@ -91,6 +96,13 @@ class ReviewService:
     def detail(self, item_id: str) -> ItemDetail:
         """Everything about one item."""
         return self.queue.detail(item_id)
+
+    def slot_choices(self, item_id: str) -> builtins.list[views.Slot]:
+        """Free slots a clinician may move a drafted booking to (the drafted one first)."""
+        item = self.queue.require(item_id)
+        if not item.draft_resource or item.draft_kind not in ("booking", "reschedule"):
+            return []
+        return slot_choices(PatientRecord(self.gateway, item.patient_id), item.draft_resource)
 
     def login(self, name: str, password: str) -> User | None:
         """Check a password and log the attempt either way."""
@@ -131,6 +143,14 @@ class ReviewService:
         if not self.queue.claim_acknowledgement(item, actor.name, record):
             raise self._already(item.id)
         return self._finish(self.queue.require(item.id), actor)
+
+    def claim(self, item_id: str, user: str) -> QueueItem:
+        """Mark the item as `user`'s to work on (audited); refused while someone else holds it."""
+        return set_assignee(self.queue, item_id, self._actor(user, item_id), take=True)
+
+    def unclaim(self, item_id: str, user: str) -> QueueItem:
+        """Release `user`'s claim on the item (audited)."""
+        return set_assignee(self.queue, item_id, self._actor(user, item_id), take=False)
 
     def repair(self, user: str) -> builtins.list[DecisionOutcome]:
         """Finish every decision that was interrupted, each in its decider's name."""
@@ -195,14 +215,6 @@ class ReviewService:
                 "run the same command again in a minute."
             )
         return self._finish(self.queue.require(item.id), actor)
-
-    def _chat_service(self) -> ChatService:
-        """The chat service that resumes threads; opened on first need when none was given."""
-        if self._chat is None:
-            from agent.service import open_chat_service
-
-            self._chat = self._stack.enter_context(open_chat_service(self.settings, reasoner="offline"))
-        return self._chat
 
     # -- who may act -----------------------------------------------------------------------------
     def _actor(self, user: str, item_id: str) -> User:

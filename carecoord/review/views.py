@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from agent.models import Citation, EscalationKind, EscalationLevel, EscalationStatus, Grounding
+from agent.transcript import TranscriptLine
+from carecoord.notify.status import NotificationStatus
 from carecoord.review.models import ReviewItem
 from carecoord.review.rules import DecisionKind, allowed_decisions, is_overdue, utc
 
@@ -28,6 +30,12 @@ class QueueItem(BaseModel):
     """Still open past its SLA due time."""
     decided_by: str | None = None
     acknowledged_by: str | None = None
+    assignee: str | None = None
+    """The clinician who claimed the item, if anyone has."""
+    question_hash: str = Field(default="", exclude=True)
+    """SHA-256 of the patient's message that filed the item: finds their words in the transcript; not JSON."""
+    notification: NotificationStatus | None = None
+    """Whether the on-call care team was notified (emergent and urgent items; None for routine)."""
 
 
 class DraftView(BaseModel):
@@ -65,15 +73,24 @@ class ItemDetail(QueueItem):
     allowed: list[DecisionKind]
     """The decisions that may be made now."""
     transcript: list[str]
-    """The thread's patient-visible lines, when the checkpoint store is reachable."""
+    """The thread's patient-visible lines as text ("patient: …"), when the thread can be read."""
+    lines: list[TranscriptLine] = Field(default_factory=list, exclude=True)
+    """The same lines, typed (speaker, text, decision), for views; not part of the JSON."""
 
 
-def listed(item: ReviewItem, now: datetime | None = None) -> QueueItem:
+def listed(
+    item: ReviewItem, now: datetime | None = None, notification: NotificationStatus | None = None
+) -> QueueItem:
     """The list view of a row."""
-    return QueueItem.model_validate(_common(item, now))
+    return QueueItem.model_validate({**_common(item, now), "notification": notification})
 
 
-def detailed(item: ReviewItem, transcript: list[str], now: datetime | None = None) -> ItemDetail:
+def detailed(
+    item: ReviewItem,
+    lines: list[TranscriptLine],
+    now: datetime | None = None,
+    notification: NotificationStatus | None = None,
+) -> ItemDetail:
     """The full view of a row."""
     draft = (
         DraftView(kind=item.draft_kind, identifier=item.draft_identifier, resource=item.draft_resource)
@@ -83,6 +100,7 @@ def detailed(item: ReviewItem, transcript: list[str], now: datetime | None = Non
     return ItemDetail.model_validate(
         {
             **_common(item, now),
+            "notification": notification,
             "rationale": item.rationale,
             "evidence": item.evidence or [],
             "verdict": item.grounding,
@@ -98,7 +116,8 @@ def detailed(item: ReviewItem, transcript: list[str], now: datetime | None = Non
             "completed_at": _maybe_utc(item.completed_at),
             "version": item.version,
             "allowed": allowed_decisions(item),
-            "transcript": transcript,
+            "transcript": [line.shown() for line in lines],
+            "lines": lines,
         }
     )
 
@@ -117,6 +136,8 @@ def _common(item: ReviewItem, now: datetime | None) -> dict[str, Any]:
         "overdue": is_overdue(item, now),
         "decided_by": item.decided_by,
         "acknowledged_by": item.acknowledged_by,
+        "assignee": item.assignee,
+        "question_hash": item.question_hash,
     }
 
 

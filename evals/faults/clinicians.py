@@ -12,11 +12,10 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from agent.service import ChatService
-from carecoord.app_services import open_review_service
 from carecoord.outages import classify
 from carecoord.review.errors import AlreadyDecided
 from carecoord.settings import Settings
+from carecoord.wiring import open_review_service, open_review_stores
 from tools.errors import FhirError
 
 CLINICIANS = ("soak-clinician-a", "soak-clinician-b")
@@ -43,12 +42,10 @@ class Decisions:
                 self.errors[what] += 1
 
 
-def approve_pending(
-    settings: Settings, user: str, chat: ChatService, stop: threading.Event, decisions: Decisions
-) -> None:
-    """Approve pending drafted actions until `stop` is set."""
+def approve_pending(settings: Settings, user: str, stop: threading.Event, decisions: Decisions) -> None:
+    """Approve pending drafted actions until `stop` is set (a clinician at a console of their own)."""
     shuffle = random.Random(user)
-    with open_review_service(settings, chat) as service:
+    with open_review_service(settings) as service:
         while not stop.is_set():
             try:
                 pending = service.list(status="pending", kind="action_approval")
@@ -72,8 +69,6 @@ def approve_pending(
 
 def add_clinicians(settings: Settings) -> None:
     """The soak's clinician accounts."""
-    from carecoord.app_services import open_review_stores
-
     with open_review_stores(settings) as stores:
         for name in CLINICIANS:
             if stores.users.get(name) is None:

@@ -61,7 +61,7 @@ def drafted_identifiers(fhir_url: str) -> list[str]:
 def _report(
     tally: Tally, decisions: Decisions, stack: FaultStack, faults: FaultLog, seconds: float
 ) -> dict[str, Any]:
-    from carecoord.app_services import open_review_service
+    from carecoord.wiring import open_review_service
 
     with open_review_service(stack.settings) as service:
         repaired = service.repair(CLINICIANS[0])
@@ -105,7 +105,6 @@ def main(
     out: Annotated[Path | None, typer.Option(help="Also write the figures here as JSON.")] = None,
 ) -> None:
     """Run the soak and print its figures."""
-    from agent.service import open_chat_service
     from tools.sandbox.cohort import build_cohort
     from ui.api.auth import TokenService
 
@@ -133,23 +132,23 @@ def main(
         faults = FaultLog()
         stop = threading.Event()
         decisions = Decisions()
-        with open_chat_service(stack.settings, reasoner="offline") as chat:
-            clinicians = [
-                threading.Thread(target=approve_pending, args=(stack.settings, name, chat, stop, decisions))
-                for name in CLINICIANS
-            ]
-            for thread in clinicians:
-                thread.start()
-            typer.echo(f"{sessions} sessions for {minutes:g} min, {workers} workers, faults on schedule …")
-            injector = run_schedule(default_faults(stack, postgres), seconds, faults)
-            started = time.monotonic()
-            tally = asyncio.run(run_patients(stack.api_url, tokens, seconds))
-            elapsed = time.monotonic() - started
-            injector.join()
-            time.sleep(SETTLE_S)
-            stop.set()
-            for thread in clinicians:
-                thread.join()
+        # Clinicians resume threads through the checkpoints alone (no chat service of their own).
+        clinicians = [
+            threading.Thread(target=approve_pending, args=(stack.settings, name, stop, decisions))
+            for name in CLINICIANS
+        ]
+        for thread in clinicians:
+            thread.start()
+        typer.echo(f"{sessions} sessions for {minutes:g} min, {workers} workers, faults on schedule …")
+        injector = run_schedule(default_faults(stack, postgres), seconds, faults)
+        started = time.monotonic()
+        tally = asyncio.run(run_patients(stack.api_url, tokens, seconds))
+        elapsed = time.monotonic() - started
+        injector.join()
+        time.sleep(SETTLE_S)
+        stop.set()
+        for thread in clinicians:
+            thread.join()
         figures = _report(tally, decisions, stack, faults, elapsed)
         figures["sessions"] = sessions
     finally:

@@ -148,8 +148,8 @@ class FaultStack:
 
     def start(self) -> FaultStack:
         """Start everything, seed the sandbox, ingest the corpus; returns self when the API is ready."""
-        from carecoord.schema import create_schema
         from carecoord.topology import ensure_database
+        from carecoord.wiring import create_schema, open_services
         from knowledge.ingest import ingest
         from tools.sandbox.cohort import build_cohort, load_cohort
 
@@ -158,7 +158,8 @@ class FaultStack:
         self.start_service("sandbox")
         load_cohort(self.settings.fhir_url, build_cohort(patients=self.config.patients, seed=7))
         self.start_service("chroma")
-        ingest(None, self.settings, vector_cache=self.config.chunk_vectors)
+        with open_services(self.settings) as services:
+            ingest(None, services.index, vector_cache=self.config.chunk_vectors)
         self.start_service("api", timeout_s=240.0)
         return self
 

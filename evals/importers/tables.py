@@ -6,9 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from evals.jsonl import decode, numbered_lines
+
 
 def read_rows(source: Path) -> list[dict[str, Any]]:
     """Rows of a `.json` (array, or `{"data": [...]}`), `.jsonl`, `.arrow` or `.parquet` file.
+
+    JSON Lines are split on line feeds only: a raw U+2028/U+2029 in a string is text, not a line break.
 
     A folder is read file by file (a `datasets.save_to_disk` folder holds `data-*.arrow`).
     """
@@ -24,16 +28,27 @@ def read_rows(source: Path) -> list[dict[str, Any]]:
         import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
         return list(pq.read_table(source).to_pylist())
-    text = source.read_text(encoding="utf-8")
+    text = decode(source.read_bytes())
     try:
         whole = json.loads(text)
     except json.JSONDecodeError:
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
+        return [_json_line(source, number, line) for number, line in numbered_lines(text)]
     if isinstance(whole, list):
         return [row for row in whole if isinstance(row, dict)]
     if isinstance(whole, dict) and isinstance(whole.get("data"), list):
         return [row for row in whole["data"] if isinstance(row, dict)]
     return [whole] if isinstance(whole, dict) else []
+
+
+def _json_line(source: Path, number: int, line: str) -> dict[str, Any]:
+    """One JSON Lines row; a broken line names its place (`ValueError`, a one-line CLI error)."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{source}:{number}: not JSON ({exc.msg})") from exc
+    if not isinstance(row, dict):
+        raise ValueError(f"{source}:{number}: a row must be a JSON object")
+    return row
 
 
 def _arrow(path: Path) -> list[dict[str, Any]]:

@@ -177,6 +177,21 @@ def _glance(summary: Summary) -> Section:
             section.blocks.append(
                 Callout("fail", f"{chat.errors} chat item(s) could not run or raised an error.")
             )
+    for name, metrics in summary.suites.items():
+        detect = metrics.detect
+        if detect is not None and detect.beaten_by():
+            section.blocks.append(Callout("warn", detect.finding(name)))
+    detect_errors = summary.overall.detect.errors if summary.overall.detect else 0
+    retrieval_errors = summary.overall.retrieval.errors if summary.overall.retrieval else 0
+    for kind, errors in (("detect", detect_errors), ("retrieval", retrieval_errors)):
+        if errors:
+            section.blocks.append(
+                Callout(
+                    "fail",
+                    f"{errors} {kind} item(s) raised an error; the run went on without them "
+                    "(each error is kept on its item in results.jsonl).",
+                )
+            )
     return section
 
 
@@ -424,16 +439,17 @@ def _detect_section(summary: Summary, results: list[DetectItemResult]) -> Sectio
             "always, style-only baselines that never compare claim with evidence: the gate is only worth its margin over them."
         )
     )
+    suites = [(name, m.detect) for name, m in summary.suites.items() if m.detect is not None]
     rows = []
-    for name, metrics in [("all detect items", summary.overall), *summary.suites.items()]:
-        d = metrics.detect
+    for name, d in [("all detect items", summary.overall.detect), *suites]:
         if d is None:
             continue
         b = d.baselines
+        errors = f", {d.errors} error(s)" if d.errors else ""
         rows.append(
             [
                 name,
-                f"{d.items} ({d.supported} supported)",
+                f"{d.items} ({d.supported} supported{errors})",
                 _with_interval(d.auroc),
                 f"{rate(d.precision.value)} / {rate(d.recall.value)} / {rate(d.f1)}",
                 rate(b.evidence_length_auroc),
@@ -455,11 +471,53 @@ def _detect_section(summary: Summary, results: list[DetectItemResult]) -> Sectio
             rows,
         )
     )
-    if results:
+    for name, d in suites:
+        section.blocks.append(Callout("warn" if d.beaten_by() else "ok", d.finding(name)))
+    errored = sum(d.errors for _, d in suites)
+    if errored:
+        section.blocks.append(
+            Callout(
+                "fail",
+                f"{errored} detect item(s) raised instead of being scored; they are left out of every rate above "
+                "and listed with their errors in results.jsonl.",
+            )
+        )
+    judged = [(name, d.judge) for name, d in suites if d.judge is not None]
+    if judged:
+        section.blocks.append(
+            Paragraph(
+                f"Second stage ({judged[0][1].judge}): Claude judged each claim against its evidence, on its own. "
+                "The agent removes a sentence when either stage rejects it; 'both stages' is that decision."
+            )
+        )
+        section.blocks.append(
+            Table(
+                [
+                    "Suite",
+                    "Judged (errors)",
+                    "Judge AUROC (95% CI)",
+                    "Judge P / R / accuracy",
+                    "Both stages P / R / accuracy",
+                ],
+                [
+                    [
+                        name,
+                        f"{j.items} ({j.errors})",
+                        _with_interval(j.auroc),
+                        f"{rate(j.precision.value)} / {rate(j.recall.value)} / {rate(j.accuracy.value)}",
+                        f"{rate(j.combined_precision.value)} / {rate(j.combined_recall.value)} / "
+                        f"{rate(j.combined_accuracy.value)}",
+                    ]
+                    for name, j in judged
+                ],
+            )
+        )
+    scored = [r for r in results if r.score is not None]
+    if scored:
         section.blocks.append(
             Figure(
                 "detect_roc",
-                plots.roc_curves(results),
+                plots.roc_curves(scored),
                 "ROC of the gate's score and of two length baselines.",
             )
         )

@@ -128,10 +128,11 @@ def subgroup_chart(dimensions: Sequence[Dimension], metrics: Sequence[str]) -> b
 
 def roc_curves(results: Sequence[DetectItemResult]) -> bytes:
     """The verifier's ROC beside two style-only baselines that never read the evidence against the claim."""
+    results = [r for r in results if r.score is not None]
     labels = [r.label == "supported" for r in results]
     figure, axis = plt.subplots(figsize=(5.0, 4.6))
     curves = (
-        ("verifier score", [r.score for r in results], BLUE),
+        ("verifier score", [r.score or 0.0 for r in results], BLUE),
         ("baseline: evidence length", [float(r.evidence_chars) for r in results], GREY),
         ("baseline: claim length", [float(r.claim_words) for r in results], "#e67e22"),
     )

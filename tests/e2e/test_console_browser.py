@@ -8,6 +8,7 @@ test's tmp_path and in tests/artifacts/ (git-ignored) for a person to look at.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,11 +22,12 @@ import pytest
 
 from agent.checkpoints import open_checkpointer
 from agent.service import ChatService
-from carecoord.app_services import open_review_stores
 from carecoord.review.queue import ReviewQueue
 from carecoord.settings import Settings
+from carecoord.wiring import open_review_stores, transcript_cipher
 from tests.fixtures.agent import SeededSandbox
 from tests.fixtures.processes import free_port, stop, wait_until_up
+from tools.parse import human_name
 from ui.console.cli import settings_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
@@ -35,6 +37,10 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 WAIT_MS = 60_000
 USER, PASSWORD, SHOWN_AS = "drpatel", "correct horse battery", "Dr. Patel"
+BEACON = "http://127.0.0.1:9/beacon.png"
+PHISH = "http://127.0.0.1:9/confirm-refill"
+INJECTION = f"![c]({BEACON}) [Click here to confirm this refill in the EHR]({PHISH})"
+"""Issue 15: markdown a patient sends must reach the clinician as characters, never as an image or link."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,8 @@ class Shift:
     refill_id: str
     emergency_id: str
     shots: Path
+    patient_name: str = ""
+    """The refill patient's name (a diabetic with an HbA1c history)."""
 
 
 def metformin_patient(sandbox: SeededSandbox) -> str:
@@ -62,6 +70,12 @@ def metformin_patient(sandbox: SeededSandbox) -> str:
     )
 
 
+def patient_name(sandbox: SeededSandbox, patient_id: str) -> str:
+    """The cohort patient's name as the console shows it."""
+    patient = next(p for p in sandbox.cohort.patients if p.id == patient_id)
+    return human_name(next(r for r in patient.resources if r["resourceType"] == "Patient"))
+
+
 @pytest.fixture
 def shift(
     tmp_path: Path, agent_settings: Settings, chat_service: ChatService, seeded_sandbox: SeededSandbox
@@ -72,15 +86,18 @@ def shift(
     settings = agent_settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'review.sqlite3'}"})
     with ExitStack() as stack:
         stores = stack.enter_context(open_review_stores(settings))
-        checkpointer = stack.enter_context(open_checkpointer(None, settings.data_dir))
+        checkpointer = stack.enter_context(
+            open_checkpointer(None, settings.data_dir, transcript_cipher(settings))
+        )
         chat = ChatService(
             replace(chat_service.services, escalations=stores.queue), checkpointer, audit=stores.audit
         )
-        refill = chat.turn(
-            metformin_patient(seeded_sandbox), "Can I get a refill of my metformin?"
-        ).escalation
+        refill_patient = metformin_patient(seeded_sandbox)
+        refill = chat.turn(refill_patient, "Can I get a refill of my metformin?").escalation
         other = seeded_sandbox.cohort.patients[1].id
-        emergency = chat.turn(other, "I have crushing chest pain and my left arm is numb").escalation
+        emergency = chat.turn(
+            other, f"I have crushing chest pain and my left arm is numb {INJECTION}"
+        ).escalation
         assert refill is not None and refill.kind == "action_approval"
         assert emergency is not None and emergency.kind == "emergency"
         stores.users.rounds = 4
@@ -100,7 +117,9 @@ def shift(
         wait_until_up(f"{url}/_stcore/health", process, timeout_s=60)
         shots = tmp_path / "screenshots"
         shots.mkdir()
-        yield Shift(url, stores.queue, refill.id, emergency.id, shots)
+        yield Shift(
+            url, stores.queue, refill.id, emergency.id, shots, patient_name(seeded_sandbox, refill_patient)
+        )
         ARTIFACTS.mkdir(exist_ok=True)
         for shot in sorted(shots.glob("*.png")):
             shutil.copy(shot, ARTIFACTS / shot.name)
@@ -149,8 +168,8 @@ def test_sign_in_open_approve_and_audit(shift: Shift) -> None:
         page.mouse.click(box["x"] + 16, box["y"] + 35 + 35 + 17)
         expect(page.get_by_role("heading", name="Proposed action")).to_be_visible()
         assert f"item={shift.refill_id}" in page.url
-        action = page.get_by_test_id("stAlertContentInfo").first
-        expect(action).to_contain_text("Refill metformin")
+        action = page.get_by_test_id("stText").filter(has_text="Refill metformin").first
+        expect(action).to_be_visible()
         expect(page.get_by_text("Can I get a refill of my metformin?")).to_be_visible()
         expect(page.get_by_text("Active medications")).to_be_visible()
         page.screenshot(path=shift.shots / "console-3-item.png")
@@ -182,5 +201,171 @@ def test_sign_in_open_approve_and_audit(shift: Shift) -> None:
     assert (item.status, item.decided_by, item.note) == ("approved", USER, "Renal function checked")
     assert item.fhir_reference and item.fhir_reference.startswith("MedicationRequest/")
     emergency = shift.queue.get(shift.emergency_id)
-    assert emergency is not None and emergency.status == "notified"
+    assert emergency is not None and emergency.status == "notifying"  # no channel set: nobody reached
     assert time.monotonic() - started < 60
+
+
+def _sign_in(page: object, url: str) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.goto(url)
+    page.get_by_role("textbox", name="User name").fill(USER)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+
+
+def _open_second_row(page: object, settle_ms: int = 500) -> None:
+    """Tick the queue's second row (the emergency sorts first, the refill second) to open it."""
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    box = page.get_by_test_id("stDataFrame").bounding_box()
+    assert box is not None
+    page.wait_for_timeout(settle_ms)  # let the grid paint its canvas
+    page.mouse.click(box["x"] + 16, box["y"] + 35 + 35 + 17)
+
+
+def _top(page: object, name: str) -> float:
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    box = page.get_by_role("heading", name=name, exact=True).bounding_box()
+    assert box is not None, name
+    return float(box["y"])
+
+
+@pytest.mark.usefixtures("slow_expect")
+def test_queue_rows_item_page_board_and_claim(shift: Shift) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        warm = browser.new_page(viewport={"width": 1280, "height": 900})  # another session warms the server
+        warm.set_default_timeout(WAIT_MS)
+        _sign_in(warm, shift.url)
+        _open_second_row(warm)
+        expect(warm.get_by_role("heading", name="Patient board")).to_be_visible()
+        warm.close()
+
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.set_default_timeout(WAIT_MS)
+        _sign_in(page, shift.url)
+        grid = page.get_by_test_id("stDataFrame")
+        expect(grid).to_be_visible()
+        page.wait_for_timeout(500)
+        page.screenshot(path=shift.shots / "board-1-queue-1280.png")
+        # The grid's cells are mirrored in an accessible table: the patient's own words are in the row.
+        expect(
+            grid.get_by_role("gridcell", name="Can I get a refill of my metformin?", include_hidden=True)
+        ).to_have_count(1)
+        expect(
+            grid.get_by_role(
+                "gridcell", name="Asked for a refill of metformin", exact=False, include_hidden=True
+            )
+        ).to_have_count(1)
+        expect(
+            grid.get_by_role("gridcell", name="I have crushing chest pain", exact=False, include_hidden=True)
+        ).to_have_count(1)
+        widths = page.evaluate(
+            "() => [document.documentElement.scrollWidth, ...[...document.querySelectorAll("
+            "'[data-testid=stDataFrame] .dvn-scroller')].flatMap(e => [e.scrollWidth, e.clientWidth])]"
+        )
+        assert widths[0] <= 1280 and widths[1] <= widths[2] + 1, (
+            f"the queue scrolls sideways at 1280 px: {widths}"
+        )
+
+        # First item view after sign-in: the page with its board drawn, timed from the row click.
+        started = time.monotonic()
+        _open_second_row(page, settle_ms=0)  # painted above, before the screenshot
+        expect(page.get_by_role("heading", name="The patient wrote")).to_be_visible()
+        expect(page.get_by_role("heading", name="Proposed action")).to_be_visible()
+        first_view_s = time.monotonic() - started
+        expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+        charts_s = time.monotonic() - started
+        print(
+            f"first item view after sign-in (warm server): {first_view_s * 1000:.0f} ms, charts {charts_s * 1000:.0f} ms"
+        )
+        assert f"item={shift.refill_id}" in page.url
+        message = page.locator(".st-key-triggering_message")
+        expect(message).to_contain_text("Can I get a refill of my metformin?")
+        expect(message).to_contain_text("Asked for a refill of metformin")
+        tops = [_top(page, h) for h in ("The patient wrote", "Proposed action", "Evidence", "Patient board")]
+        tops.append(_top(page, "Conversation"))
+        assert tops == sorted(tops), "item page order: message, proposal, evidence, board, transcript"
+        expect(page.get_by_text("A1c (3-month average blood sugar)").first).to_be_visible()
+        expect(page.get_by_text("Active medications")).to_be_visible()
+        expect(page.get_by_role("link", name="metformin", exact=False).first).to_have_attribute(
+            "href", re.compile(r"/MedicationRequest/")
+        )
+        expect(page.get_by_text("Why the agent escalated")).to_be_visible()
+        page.wait_for_timeout(1000)
+        page.screenshot(path=shift.shots / "board-2-item.png", full_page=True)
+
+        page.get_by_role("button", name="Claim").click()
+        expect(page.get_by_text("Claimed by you")).to_be_visible()
+
+        page.get_by_role("link", name="Back to the queue").click()
+        expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+        page.get_by_test_id("stButtonGroup").get_by_text("Mine", exact=True).click()
+        expect(
+            grid.get_by_role("gridcell", name="Can I get a refill of my metformin?", include_hidden=True)
+        ).to_have_count(1)
+        expect(
+            grid.get_by_role("gridcell", name="I have crushing chest pain", exact=False, include_hidden=True)
+        ).to_have_count(0)
+        expect(grid.get_by_role("gridcell", name="drpatel", include_hidden=True)).to_have_count(1)
+        page.screenshot(path=shift.shots / "board-3-queue-mine.png")
+        page.get_by_test_id("stButtonGroup").get_by_text("Unassigned", exact=True).click()
+        expect(
+            grid.get_by_role("gridcell", name="I have crushing chest pain", exact=False, include_hidden=True)
+        ).to_have_count(1)
+        expect(
+            grid.get_by_role("gridcell", name="Can I get a refill of my metformin?", include_hidden=True)
+        ).to_have_count(0)
+
+        # The board on its own page, reached from a patient search.
+        page.get_by_role("link", name="Patient board").click()
+        expect(page.get_by_role("heading", name="Patient board")).to_be_visible()
+        name = shift.patient_name.split()[-1]
+        page.get_by_role("textbox", name="Find a patient by name").fill(name)
+        page.get_by_role("textbox", name="Find a patient by name").press("Enter")
+        page.get_by_role("link", name=shift.patient_name, exact=False).first.click()
+        expect(page.get_by_text("A1c (3-month average blood sugar)").first).to_be_visible()
+        expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+        page.wait_for_timeout(1000)
+        page.screenshot(path=shift.shots / "board-4-patient-board.png", full_page=True)
+        browser.close()
+
+    item = shift.queue.get(shift.refill_id)
+    assert item is not None and item.assignee == USER and item.status == "pending"
+    assert first_view_s <= 1.5, f"first item view after sign-in took {first_view_s:.2f} s (budget 1.5 s)"
+
+
+@pytest.mark.usefixtures("slow_expect")
+def test_patient_markdown_is_shown_as_text_and_fetches_nothing(shift: Shift) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1800})
+        page.set_default_timeout(WAIT_MS)
+        requested: list[str] = []
+        page.on("request", lambda request: requested.append(request.url))
+        _sign_in(page, shift.url)
+        grid = page.get_by_test_id("stDataFrame")
+        expect(grid).to_be_visible()
+        page.wait_for_timeout(500)  # let the grid paint its canvas
+        box = grid.bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)  # the emergency sorts first
+        expect(page.get_by_role("heading", name="Conversation")).to_be_visible()
+        assert f"item={shift.emergency_id}" in page.url
+        expect(page.get_by_text(INJECTION).first).to_be_visible()
+        page.wait_for_timeout(1000)
+        page.screenshot(path=shift.shots / "console-7-patient-markdown.png")
+        assert page.locator(f'img[src="{BEACON}"]').count() == 0
+        assert page.locator(f'a[href="{PHISH}"]').count() == 0
+        assert not [url for url in requested if url.startswith("http://127.0.0.1:9/")]
+        browser.close()

@@ -20,6 +20,7 @@ import pytest
 
 from carecoord.db import make_engine
 from carecoord.users import UserStore
+from carecoord.wiring import phi_keyring
 from tests.fixtures.agent import SeededSandbox
 from tests.fixtures.api import ApiServer, has_type, read_events
 
@@ -29,6 +30,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 WAIT_MS = 60_000
+CLI = [sys.executable, "-m", "carecoord"]
 
 
 class FlakyLink:
@@ -105,12 +107,17 @@ def link(api_server: ApiServer) -> Iterator[FlakyLink]:
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.fail("Chromium is not installed: run `make browser` (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
+    # `expect` waits as long as the pages do: an answer on a loaded 2-core machine can take over 5 s.
+    expect.set_options(timeout=WAIT_MS)
+    try:
+        with sync_playwright() as playwright:
+            launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            yield launched
+            launched.close()
+    finally:
+        expect.set_options(timeout=5_000)
 
 
 def _patient_with_appointment(api_server: ApiServer, sandbox: SeededSandbox) -> str:
@@ -130,13 +137,14 @@ def _patient_with_appointment(api_server: ApiServer, sandbox: SeededSandbox) -> 
 
 def _approve(api_server: ApiServer, escalation_id: str) -> str:
     """Approve through the review backend's command line, as a clinician would."""
-    engine = make_engine(api_server.settings.sqlalchemy_url)
+    engine = make_engine(api_server.settings.sqlalchemy_url, phi_keyring(api_server.settings))
     users = UserStore(engine)
     if users.get("drweb") is None:
         users.add("drweb", "correct horse battery", "clinician", "Dr. Web")
     engine.dispose()
     result = subprocess.run(
-        [sys.executable, "-m", "carecoord", "review", "approve", escalation_id, "--as", "drweb"],
+        [*CLI, "review", "approve", escalation_id, "--as", "drweb", "--password-stdin"],
+        input="correct horse battery\n\n",  # the password, then no authenticator code
         env=api_server.env,
         capture_output=True,
         text=True,
@@ -179,7 +187,7 @@ def test_chat_cite_escalate_and_see_the_approval_live(
     source = page.locator(".cc-assistant .cc-source details").first
     expect(source).to_have_attribute("open", "")
     expect(source.locator("summary")).to_contain_text("[1] Your appointments")
-    expect(source.locator(".cc-quote")).to_contain_text("Your next appointment is on")
+    expect(source.locator(".cc-record")).to_contain_text("From your health record")  # not the sentence again
     page.screenshot(path=str(ARTIFACTS / "widget-1-answer.png"))
 
     # 2. A refill: the answer plus an escalation card awaiting review.
@@ -216,11 +224,13 @@ def test_chat_cite_escalate_and_see_the_approval_live(
     expect(page.locator(".cc-root")).not_to_have_attribute("data-stream-lost", "true")
     assert page.locator(".cc-patient", has_text="What medications am I taking?").count() == 1
 
-    # 5. An emergency: a banner with 911 and 988 as large tap targets.
+    # 5. An emergency: a banner with 911 and 988 as large tap targets, on the emergent answer itself.
     page.fill(".cc-input", "I have crushing chest pain and can't breathe")
     page.click(".cc-send")
-    banner = page.locator(".cc-emergency")
+    emergent = page.locator('.cc-assistant[data-emergency="true"]')
+    banner = emergent.locator(".cc-emergency")
     expect(banner).to_be_visible()
+    expect(emergent).to_contain_text("911")
     expect(banner).to_have_attribute("role", "alert")
     for number in ("911", "988"):
         call = banner.locator(f'a[href="tel:{number}"]')
@@ -228,7 +238,20 @@ def test_chat_cite_escalate_and_see_the_approval_live(
         assert box is not None and box["height"] >= 44 and box["width"] >= 44
     page.screenshot(path=str(ARTIFACTS / "widget-4-emergency.png"))
 
-    # 6. Keyboard: Escape closes the panel and gives focus back to the launcher.
+    # 5b. Issue 13 item 7: a later unrelated answer does not carry the banner; the emergent message keeps it.
+    answers = page.locator(".cc-assistant").count()
+    page.fill(".cc-input", "is pizza ok?")
+    page.click(".cc-send")
+    expect(page.locator(".cc-assistant")).to_have_count(answers + 1)
+    later = page.locator(".cc-assistant").last
+    expect(later.locator(".cc-emergency")).to_have_count(0)
+    assert later.get_attribute("data-emergency") is None
+    expect(page.locator(".cc-emergency")).to_have_count(1)
+    expect(emergent).to_have_count(1)
+    expect(banner).to_be_visible()
+
+    # 6. Keyboard: Escape (from inside the panel) closes it and gives focus back to the launcher.
+    page.focus(".cc-input")
     page.keyboard.press("Escape")
     expect(page.locator(".cc-panel")).to_be_hidden()
     expect(launcher).to_be_focused()
@@ -240,4 +263,116 @@ def test_chat_cite_escalate_and_see_the_approval_live(
     assert panel is not None and panel["width"] <= 360
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(ARTIFACTS / "widget-5-mobile-360.png"))
+
+    # 8. A reload replays the history: the banner is back on the emergent answer only, and not announced
+    # again as a new alert; the later answers stay without it.
+    page.set_viewport_size({"width": 1000, "height": 800})
+    page.reload()
+    page.locator(".cc-launcher").click()
+    expect(page.locator(".cc-patient", has_text="is pizza ok?")).to_have_count(1)
+    expect(page.locator(".cc-assistant")).to_have_count(answers + 1)
+    replayed = page.locator('.cc-assistant[data-emergency="true"]')
+    expect(replayed).to_have_count(1)
+    expect(replayed).to_contain_text("911")
+    expect(page.locator(".cc-emergency")).to_have_count(1)
+    expect(replayed.locator(".cc-emergency")).to_have_attribute("role", "group")
+    expect(page.locator(".cc-assistant").last.locator(".cc-emergency")).to_have_count(0)
+    page.close()
+
+
+AXE = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = ("serious", "critical")
+
+
+def _axe_serious(page: object) -> list[str]:
+    """Serious and critical axe-core violations on the page, one line each (rule, target)."""
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing ({AXE}): run `make browser`")
+    # Evaluated, not injected as a <script>: the page's CSP rightly refuses inline scripts it did not hash.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("async () => (await axe.run(document)).violations")
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in result
+        if v["impact"] in SERIOUS
+    ]
+
+
+def _uncovered(page: object, selector: str) -> bool:
+    """Whether the element at the centre of `selector` is that control itself (nothing lies over it)."""
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    return bool(
+        page.evaluate(
+            """(selector) => {
+                const target = document.querySelector(selector);
+                const box = target.getBoundingClientRect();
+                const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+                return top === target || target.contains(top);
+            }""",
+            selector,
+        )
+    )
+
+
+def test_sources_placement_and_accessibility(
+    browser: object, api_server: ApiServer, seeded_sandbox: SeededSandbox, tmp_path: Path
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    patient = _patient_with_appointment(api_server, seeded_sandbox)
+    page = browser.new_page(viewport={"width": 1000, "height": 800})
+    page.set_default_timeout(WAIT_MS)
+    page.goto(f"{api_server.url}/")
+    page.wait_for_selector(f'#patient option[value="{patient}"]', state="attached")
+    page.select_option("#patient", patient)
+    page.click("#start")
+
+    # Keyboard: the launcher opens with Enter and puts the cursor in the message box.
+    launcher = page.locator(".cc-launcher")
+    launcher.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".cc-panel")).to_be_visible()
+    expect(page.locator(".cc-input")).to_be_focused()
+    for control in ("#patient", "#start"):
+        assert _uncovered(page, control), f"the open panel covers the page's {control}"
+
+    # Ten prescriptions from one medication list read as one source, cited once per sentence.
+    page.fill(".cc-input", "What medications am I taking?")
+    page.keyboard.press("Enter")
+    answer = page.locator(".cc-assistant").last
+    expect(answer).to_contain_text("You have an active prescription for")
+    titles = answer.locator(".cc-source summary").all_inner_texts()
+    labels = [t.split("] ", 1)[1] for t in titles]
+    assert len(labels) == len(set(labels)), titles
+    assert [t.split("]")[0] for t in titles] == [f"[{n}" for n in range(1, len(titles) + 1)]
+    medication_list = answer.locator(".cc-source-fhir").first
+    assert int(medication_list.get_attribute("data-count") or "0") >= 2
+    markers = answer.locator(".cc-answer .cc-cite").all_inner_texts()
+    assert set(markers) <= {f"[{n}]" for n in range(1, len(titles) + 1)}
+    expect(medication_list.locator(".cc-quote")).to_have_count(
+        0
+    )  # a record source does not repeat a sentence
+    page.screenshot(path=str(tmp_path / "widget-sources.png"))
+
+    serious = _axe_serious(page)
+    assert serious == [], serious
+
+    # Placement options for embedding: a top-left, smaller panel.
+    token = api_server.token(patient)
+    page.evaluate(
+        """([api, token]) => window.CareCoordWidget.mount(
+            {api, token, position: "top-left", width: "340", height: "420px", offsetX: 24, avoid: false})""",
+        [api_server.url, token],
+    )
+    page.locator(".cc-launcher").click()
+    box = page.locator(".cc-panel").bounding_box()
+    assert box is not None and box["x"] == 24 and box["width"] == 340 and box["height"] == 420
+    assert box["y"] > 60, "the panel opens below the launcher at the top"
+    page.screenshot(path=str(tmp_path / "widget-top-left.png"))
     page.close()

@@ -81,8 +81,8 @@ class Cluster:
         raise AssertionError(f"no API log line matched {pattern!r} within {timeout_s} s")
 
 
-def start_cluster(root: Path) -> Iterator[Cluster]:
-    """Start the private PostgreSQL and the stack; stop both afterwards."""
+def start_cluster(root: Path, extra_env: dict[str, str] | None = None) -> Iterator[Cluster]:
+    """Start the private PostgreSQL and the stack (with `extra_env` for its processes); stop both after."""
     postgres = PrivatePostgres()
     postgres.init()
     postgres.start()
@@ -92,6 +92,7 @@ def start_cluster(root: Path) -> Iterator[Cluster]:
         patients=PATIENTS,
         vector_cache=VECTOR_CACHE,
         chunk_vectors=CHUNK_VECTORS,
+        extra_env=extra_env or {},
     )
     stack = FaultStack(config)
     try:

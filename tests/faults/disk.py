@@ -26,6 +26,7 @@ import pytest
 from carecoord.audit import AuditEntry, AuditLog
 from carecoord.db import make_engine
 from carecoord.settings import Settings
+from carecoord.wiring import phi_keyring
 from tests.fixtures.agent import SeededSandbox
 from tests.fixtures.api import ApiServer, Frame, api_env, start_api
 from tests.fixtures.processes import stop
@@ -170,10 +171,11 @@ def serve_on(
 
 
 # -- reading what was stored -------------------------------------------------------------------
-def carecoord(api: ApiServer, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`python -m carecoord ...` against the API's data dir and database."""
+def carecoord(api: ApiServer, cwd: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """`python -m carecoord ...` against the API's data dir and database (`stdin`: e.g. a password)."""
     return subprocess.run(
         [sys.executable, "-m", "carecoord", *args],
+        input=stdin,
         capture_output=True,
         text=True,
         env={**api.env, "COLUMNS": "200", "ANONYMIZED_TELEMETRY": "False"},
@@ -184,7 +186,7 @@ def carecoord(api: ApiServer, cwd: Path, *args: str) -> subprocess.CompletedProc
 
 def audit_entries(settings: Settings) -> list[AuditEntry]:
     """Every audit entry, oldest first (read in this process)."""
-    engine = make_engine(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url, phi_keyring(settings))
     try:
         return list(reversed(AuditLog(engine).entries(limit=1_000_000)))
     finally:

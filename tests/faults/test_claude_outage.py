@@ -28,6 +28,7 @@ from pydantic import SecretStr
 from agent.checkpoints import open_checkpointer
 from agent.graph import build_graph
 from carecoord.settings import Settings
+from carecoord.wiring import transcript_cipher
 from tests.fakes.anthropic_replay import (
     Received,
     Reply,
@@ -198,11 +199,35 @@ def quoting_the_record(body: dict[str, Any]) -> Reply:
     return Reply(body={**cassette("compose_refill").body, "content": content})
 
 
-def claude_is_back(received: Received) -> Reply:
-    """Plan calls get their recorded cassette; compose calls a reply built from their documents."""
+def judging_all_entailed(body: dict[str, Any]) -> Reply:
+    """A judge reply in the recorded shape that finds every sentence it was sent entailed."""
+    numbers = re.findall(r'<sentence number="(\d+)"', str(body["messages"][0]["content"]))
+    judgements = [
+        {"sentence": int(n), "verdict": "entailed", "confidence": 0.9, "unsupported": "", "reason": "stated"}
+        for n in numbers
+    ]
+    recorded = cassette("judge_entailed").body
+    return Reply(
+        body={**recorded, "content": [{"type": "text", "text": json.dumps({"judgements": judgements})}]}
+    )
+
+
+def kind_of(received: Received) -> str:
+    """Which call a request is: plan (tool use), judge (structured output) or compose."""
     if "tools" in received.body:
+        return "plan"
+    return "judge" if "output_config" in received.body else "compose"
+
+
+def claude_is_back(received: Received) -> Reply:
+    """Plan calls get their recorded cassette; compose calls a reply built from their documents; the
+    judge (the gate's second stage) finds every sentence entailed."""
+    kind = kind_of(received)
+    if kind == "plan":
         name = PLAN_CASSETTES.get(new_message(received.body))
         return cassette(name) if name else api_error(400, "invalid_request_error", "no cassette")
+    if kind == "judge":
+        return judging_all_entailed(received.body)
     return quoting_the_record(received.body)
 
 
@@ -302,7 +327,9 @@ class Patient:
 
 def trace_of(api: ApiServer, thread_id: str) -> list[str]:
     """The last turn's trace, read from the checkpoint store the API writes."""
-    with open_checkpointer(api.settings.database_url, api.settings.data_dir) as saver:
+    with open_checkpointer(
+        api.settings.database_url, api.settings.data_dir, transcript_cipher(api.settings)
+    ) as saver:
         values = build_graph(saver).get_state({"configurable": {"thread_id": thread_id}}).values
     return list(values["trace"])
 
@@ -347,7 +374,7 @@ def test_the_api_process_runs_the_claude_reasoner(claude_api: ApiServer, outage_
     finally:
         patient.client.close()
     assert answer["reasoner"] == "claude"
-    assert [("tools" in r.body) for r in outage_api.since(mark)] == [True, False]
+    assert [kind_of(r) for r in outage_api.since(mark)] == ["plan", "compose", "judge"]
 
 
 @pytest.mark.parametrize("name", list(OUTAGES))
@@ -395,15 +422,21 @@ def test_an_outage_falls_back_to_offline_then_claude_returns(
         recovered = patient.ask(AFTER_RECOVERY)
         requests = outage_api.since(mark)
         assert recovered["reasoner"] == "claude", trace_of(claude_api, patient.thread)
-        assert [("tools" in r.body) for r in requests] == [True, False]
+        assert [kind_of(r) for r in requests] == ["plan", "compose", "judge"]
         assert new_message(requests[0].body) == AFTER_RECOVERY
-        assert [t["name"] for t in recovered["tools"]] == ["observations", "upcoming_appointments"]
+        # The A1c is read by concept: its LOINC code, then anything coded locally since (two reads).
+        read = [t["name"] for t in recovered["tools"]]
+        assert list(dict.fromkeys(read)) == ["observations", "upcoming_appointments"], read
         assert_cited(recovered)
         sent = [
             b["source"]["data"] for b in requests[1].body["messages"][0]["content"] if b["type"] == "document"
         ]
         assert sent and all(text.split(". ")[0] in recovered["answer"] for text in sent), recovered["answer"]
-        assert not [line for line in trace_of(claude_api, patient.thread) if "falling back" in line]
+        trace = trace_of(claude_api, patient.thread)
+        assert not [line for line in trace if "falling back" in line]
+        assert any(line.startswith("verify: judge claude:") and " removed 0/" in line for line in trace), (
+            trace
+        )
     finally:
         patient.client.close()
         outage_api.answer(claude_is_back)

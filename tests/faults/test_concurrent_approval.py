@@ -27,9 +27,9 @@ import pytest
 
 from agent.checkpoints import open_checkpointer
 from agent.service import ChatService
-from carecoord.app_services import ReviewStores, open_review_stores
 from carecoord.review.tasks import REVIEW_IDENTIFIER_SYSTEM
 from carecoord.settings import Settings
+from carecoord.wiring import ReviewStores, open_review_stores, transcript_cipher
 from tests.fixtures.agent import SeededSandbox
 from tests.fixtures.processes import free_port, stop, wait_until_up
 from tests.fixtures.sandbox import search_by_identifier
@@ -115,7 +115,9 @@ def contest(
     settings = agent_settings.model_copy(update={"database_url": postgres_url})
     with ExitStack() as stack:
         stores = stack.enter_context(open_review_stores(settings))
-        checkpointer = stack.enter_context(open_checkpointer(postgres_url, settings.data_dir))
+        checkpointer = stack.enter_context(
+            open_checkpointer(postgres_url, settings.data_dir, transcript_cipher(settings))
+        )
         chat = ChatService(
             replace(chat_service.services, escalations=stores.queue), checkpointer, audit=stores.audit
         )
@@ -252,13 +254,18 @@ def _from_cli(contest: Contest, cwd: Path, barrier: threading.Barrier, go: threa
                 "--as",
                 CLI_USER,
                 "--json",
+                "--password-stdin",
             ],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env={**contest.env, "COLUMNS": "200", "PGAPPNAME": name},
             cwd=cwd,
         )
+        assert process.stdin is not None
+        process.stdin.write(f"{CLINICIANS[CLI_USER][0]}\n\n")  # the password, then no TOTP code
+        process.stdin.flush()
         _wait_for_session(name, process)
     except BaseException:
         if process is not None:
@@ -339,7 +346,7 @@ def test_two_consoles_and_the_cli_approving_at_once_write_one_resource(
 
     # The patient's thread: one care-team message. The audit log: one approval, one write, one delivery.
     transcript = contest.chat.state(contest.thread_id).transcript
-    care_team = [line for line in transcript if line.startswith("care team:")]
+    care_team = [line.shown() for line in transcript if line.speaker == "care_team"]
     assert care_team == [f"care team: {item.patient_message}"], care_team
     assert care_team[0].startswith(
         f"care team: Your care team ({winner_shown_as}) approved: Refill metformin"

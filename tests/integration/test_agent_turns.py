@@ -71,7 +71,7 @@ def test_refill_drafts_and_waits_for_a_clinician(
         ),
     )
     assert line == "Your care team (Dr. Lee) approved: Refill metformin."
-    assert chat_service.state(result.thread_id).transcript[-1] == f"care team: {line}"
+    assert chat_service.state(result.thread_id).transcript[-1].shown() == f"care team: {line}"
     assert not chat_service.is_waiting(result.thread_id)
 
 
@@ -168,3 +168,46 @@ def test_a_fhir_outage_becomes_an_escalation_not_a_crash(
     assert "can't reach your records" in result.answer
     assert result.escalation is not None and result.escalation.kind == "clinical_question"
     assert [t.ok for t in result.tools] == [False]
+
+
+def test_a_turn_reports_its_steps_as_they_finish(
+    chat_service: ChatService, seeded_sandbox: SeededSandbox
+) -> None:
+    from agent.progress import TurnStep
+
+    steps: list[TurnStep] = []
+    outcome = chat_service.run_turn(
+        seeded_sandbox.cohort.patients[1].id, "What medications am I taking?", on_step=steps.append
+    )
+    nodes = [step.node for step in steps]
+    assert nodes[:3] == ["screen", "plan", "act"] and nodes[-1] == "wait"
+    [planned] = [step for step in steps if step.plan is not None]
+    assert planned.node == "plan" and [t.tool for t in planned.plan.tools] == ["active_medications"]
+    assert outcome.state.plan == planned.plan
+    assert outcome.result.tools[0].name == "active_medications"
+    assert outcome.state.retrieval is None, "a record question runs no knowledge search"
+
+
+def _patient_without(sandbox: SeededSandbox, resource_type: str) -> CohortPatient:
+    for patient in sandbox.cohort.patients:
+        if not any(r.get("resourceType") == resource_type for r in patient.resources):
+            return patient
+    raise AssertionError(f"every seeded patient has a {resource_type}")
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "question", "said"),
+    [
+        ("AllergyIntolerance", "do i have any allergies on file?", "I don't see any allergies listed"),
+        ("AllergyIntolerance", "what allergies do you have on file for me", "I don't see any allergies"),
+    ],
+)
+def test_an_empty_list_is_said_not_left_unanswered(
+    chat_service: ChatService, seeded_sandbox: SeededSandbox, resource_type: str, question: str, said: str
+) -> None:
+    """A list the record leaves empty is an answer ("none listed"), not silence behind an escalation."""
+    patient = _patient_without(seeded_sandbox, resource_type)
+    result = chat_service.turn(patient.id, question)
+    assert [t.name for t in result.tools] == ["allergies"]
+    assert result.answer.startswith(said), result.answer
+    assert not [c for c in result.citations if c.kind == "fhir"], "nothing in the record to cite"

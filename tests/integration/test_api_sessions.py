@@ -6,17 +6,26 @@ import subprocess
 import sys
 import time
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import jwt
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from agent.service import ChatService
+from carecoord.audit import AuditLog
+from carecoord.db import make_engine
+from carecoord.notify.dispatcher import DispatchConfig, Dispatcher
+from carecoord.notify.outbox import Outbox
+from carecoord.review.alerts import QueueAlerts
 from carecoord.settings import Settings
+from carecoord.wiring import fhir_gateway, phi_keyring
 from tests.fixtures.api import ApiServer, answered, ask, has_type, open_session, read_events
 from tests.fixtures.processes import free_port
+from tools.fhir import FhirGateway
 from ui.api.app import create_app
 
 pytestmark = pytest.mark.integration
@@ -229,6 +238,26 @@ def test_static_widget_files_are_served(api_server: ApiServer) -> None:
     assert style.status_code == 200 and ".cc-launcher" in style.text
 
 
+@dataclass
+class Borrowed:
+    """The API's services, with the session's chat service lent instead of loading another."""
+
+    gateway: FhirGateway
+    engine: Engine
+    service: ChatService
+
+    def chat(self, reasoner: str | None = None) -> ChatService:
+        return self.service
+
+    def start_anchoring(self) -> None:
+        return None
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        config = DispatchConfig(console_url="http://127.0.0.1:8501")
+        return Dispatcher(Outbox(self.engine), QueueAlerts(self.engine), [], AuditLog(self.engine), config)
+
+
 def test_readyz_names_the_failing_part(
     api_settings: Settings, chat_service: ChatService, tmp_path: Path
 ) -> None:
@@ -238,7 +267,10 @@ def test_readyz_names_the_failing_part(
             "database_url": f"sqlite:///{tmp_path}/r.sqlite3",
         }
     )
-    app = create_app(settings, open_service=lambda _settings: nullcontext(chat_service))
+    borrowed = Borrowed(
+        fhir_gateway(settings), make_engine(settings.sqlalchemy_url, phi_keyring(settings)), chat_service
+    )
+    app = create_app(settings, services_for=lambda _settings: nullcontext(borrowed))
     with TestClient(app) as client:
         response = client.get("/readyz")
     body = response.json()

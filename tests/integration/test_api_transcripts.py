@@ -13,14 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent.service import ChatService
-from carecoord.app_services import open_review_service
+from carecoord.chat_tables import ChatMessage
 from carecoord.db import make_engine
+from carecoord.keyring import TranscriptCipher, TranscriptKeyError
+from carecoord.wiring import open_review_service, phi_keyring
 from tests.fixtures.agent import SeededSandbox
 from tests.fixtures.api import ApiServer, ask, has_type, open_session, read_events
-from ui.api.crypto import TranscriptCipher, TranscriptKeyError
-from ui.api.events import AnswerEvent, DecisionEvent, MessageEvent
+from ui.api.events import AnswerEvent, DecisionEvent, ErrorEvent, MessageEvent
 from ui.api.store import TranscriptStore
-from ui.api.tables import ChatMessage
 
 pytestmark = pytest.mark.integration
 
@@ -50,9 +50,10 @@ def test_rows_are_sealed_and_old_keys_still_open_after_rotation(tmp_path: Path) 
     assert [key_id for key_id, _, _ in stored] == ["k1", "k2"]
     assert all(b"metformin" not in blob and b"newer" not in blob for _, blob, _ in stored)
     assert {patient for _, _, patient in stored} == {"patient-1"}
-    retired = TranscriptStore(engine, TranscriptCipher({"k2": k2}, "k2"))
-    with pytest.raises(TranscriptKeyError, match="'k1' is no longer configured"):
-        retired.events(thread.id)
+    # Issue 15: a row whose key was retired is a visible "unreadable entry"; the rest still reads.
+    retired = TranscriptStore(engine, TranscriptCipher({"k2": k2}, "k2")).events(thread.id)
+    assert isinstance(retired[0].event, ErrorEvent) and retired[0].event.code == "unreadable_entry"
+    assert isinstance(retired[1].event, MessageEvent) and retired[1].event.text == "a newer message"
 
 
 def test_a_row_moved_to_another_thread_does_not_open(tmp_path: Path) -> None:
@@ -64,8 +65,9 @@ def test_a_row_moved_to_another_thread_does_not_open(tmp_path: Path) -> None:
         row = session.scalars(select(ChatMessage)).one()
         row.thread_id = theirs.id
         session.commit()
-    with pytest.raises(TranscriptKeyError, match="failed to open"):
-        store.events(theirs.id)
+    [moved] = store.events(theirs.id)
+    assert isinstance(moved.event, ErrorEvent) and moved.event.code == "unreadable_entry"
+    assert "private" not in moved.model_dump_json()
 
 
 def test_cipher_refuses_bad_keys() -> None:
@@ -81,7 +83,7 @@ def test_the_servers_transcript_table_holds_no_plaintext(api_server: ApiServer) 
     with api_server.client(api_server.token(api_server.patient())) as client:
         thread = open_session(client)
         ask(client, thread, words)
-    engine = make_engine(api_server.settings.sqlalchemy_url)
+    engine = make_engine(api_server.settings.sqlalchemy_url, phi_keyring(api_server.settings))
     with Session(engine) as session:
         rows = session.scalars(select(ChatMessage).where(ChatMessage.thread_id == thread)).all()
         assert rows and {row.key_id for row in rows} == {"k1"}
@@ -142,7 +144,7 @@ def test_a_decision_made_in_another_process_reaches_the_open_stream(
 
         def decide() -> None:
             try:
-                with open_review_service(api_server.settings, chat=chat_service) as review:
+                with open_review_service(api_server.settings) as review:
                     if review.users.get("drapi") is None:
                         review.users.add("drapi", "correct horse battery", "clinician", "Dr. Api")
                     review.reject(escalation["id"], "drapi", "Please book a visit first")
@@ -164,3 +166,16 @@ def test_a_decision_made_in_another_process_reaches_the_open_stream(
     assert kinds == ["message", "answer", "escalation", "decision"]
     assert DecisionEvent.model_validate(history["events"][-1]["event"]).clinician == "Dr. Api"
     assert AnswerEvent.model_validate(history["events"][1]["event"]).escalation is not None
+
+
+def test_the_emergency_stays_on_its_own_answer_in_the_transcript(api_server: ApiServer) -> None:
+    """Issue 13 item 7: only the emergent answer carries the emergent escalation, live and on reload."""
+    with api_server.client(api_server.token(api_server.patient(on_metformin=True))) as client:
+        thread = open_session(client)
+        first = ask(client, thread, "I have crushing chest pain and can't breathe")
+        ask(client, thread, "is pizza ok?", after=max(f.id for f in first))
+        history = client.get(f"/v1/threads/{thread}").json()["events"]
+    answers = [e["event"] for e in history if e["event"]["type"] == "answer"]
+    levels = [(a["escalation"] or {}).get("level") for a in answers]
+    assert levels == ["emergent", None], levels
+    assert "911" in answers[0]["answer"] and "911" not in answers[1]["answer"]

@@ -17,6 +17,7 @@ from agent.reasoners.claude import ClaudeReasoner
 from agent.responses import responses
 from agent.service import ChatService
 from carecoord.settings import Settings
+from carecoord.wiring import claude_config, index_config
 from tests.fakes.anthropic_replay import (
     AnthropicReplay,
     api_error,
@@ -57,7 +58,7 @@ def reasoner_for(replay: AnthropicReplay, attempts: int = 3, timeout_s: float = 
         claude_timeout_s=timeout_s,
         claude_max_retries=attempts,
     )
-    return ClaudeReasoner.from_settings(settings, backoff_s=0.01, backoff_max_s=0.05)
+    return ClaudeReasoner.from_config(claude_config(settings), backoff_s=0.01, backoff_max_s=0.05)
 
 
 # -- plan --------------------------------------------------------------------------------------
@@ -266,7 +267,7 @@ def chat_over_failing_claude(
     from knowledge.index import KnowledgeIndex
     from knowledge.retriever import HybridRetriever
     from knowledge.vector_cache import CachedEmbedder
-    from tests.fixtures.agent import VECTOR_CACHE
+    from tests.fixtures.agent import VECTOR_CACHE, session_keyring
     from tools.fhir import FhirGateway
 
     settings = Settings(
@@ -279,14 +280,13 @@ def chat_over_failing_claude(
     embedder = load_embedder()
     cached = CachedEmbedder(embedder, VECTOR_CACHE)  # exemplar vectors from earlier runs: seconds, not tens
     services = AgentServices(
-        settings=settings,
         embedder=embedder,
         screen=SafetyScreen(Policy.load(), cached),
-        reasoner=ClaudeReasoner.from_settings(settings, backoff_s=0.01, backoff_max_s=0.05),
+        reasoner=ClaudeReasoner.from_config(claude_config(settings), backoff_s=0.01, backoff_max_s=0.05),
         fallback=OfflineReasoner(IntentClassifier(cached), cached),
-        retriever=HybridRetriever(KnowledgeIndex.from_settings(settings, embedder), embedder),
+        retriever=HybridRetriever(KnowledgeIndex.open(index_config(settings), embedder), embedder),
         verifier=Verifier(),
-        escalations=ReviewQueue(make_engine(settings.sqlalchemy_url)),
+        escalations=ReviewQueue(make_engine(settings.sqlalchemy_url, session_keyring())),
         gateway=FhirGateway("http://127.0.0.1:9/fhir", timeout_s=0.5, attempts=1),  # a greeting reads nothing
         breaker=breaker,
     )

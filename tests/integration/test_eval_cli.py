@@ -76,6 +76,7 @@ def test_import_run_bounds_compare_and_model_card(tmp_path: Path) -> None:
         ),
         (["run", str(FIXTURES / "detect_small.jsonl"), "--fail-under", "detect_auroc"], "cannot read bound"),
         (["run", str(FIXTURES / "detect_small.jsonl"), "--reasoner", "gpt"], "--reasoner must be"),
+        (["run", str(FIXTURES / "detect_small.jsonl"), "--judge"], "--judge needs ANTHROPIC_API_KEY"),
         (["run", "missing.jsonl"], "missing.jsonl: cannot read"),
         (
             ["import", "medhallu", str(FIXTURES / "halueval_qa_data.json"), "--out", "x.jsonl"],
@@ -87,7 +88,9 @@ def test_import_run_bounds_compare_and_model_card(tmp_path: Path) -> None:
 )
 def test_user_errors_are_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
     result = CliRunner().invoke(
-        app, ["eval", *args], env={"CARECOORD_DATA_DIR": str(tmp_path), "COLUMNS": "200"}
+        app,
+        ["eval", *args],
+        env={"CARECOORD_DATA_DIR": str(tmp_path), "COLUMNS": "200", "ANTHROPIC_API_KEY": ""},
     )
     assert result.exit_code == 2, result.output
     assert message in result.stderr

@@ -131,16 +131,19 @@ def test_claude_runs_record_tokens_and_cost(
 
     from agent.reasoners.claude import ClaudeReasoner
     from carecoord.settings import Settings
+    from carecoord.wiring import claude_config
     from evals.suite import ChatCase, Expect, Message
     from tests.fakes.anthropic_replay import AnthropicReplay, cassette
 
     with AnthropicReplay() as replay:
         replay.enqueue(cassette("plan_missed_dose"), cassette("compose_missed_dose"))
-        claude = ClaudeReasoner.from_settings(
-            Settings(
-                anthropic_api_key="sk-ant-replay-0000",
-                anthropic_base_url=replay.base_url,
-                claude_max_retries=1,
+        claude = ClaudeReasoner.from_config(
+            claude_config(
+                Settings(
+                    anthropic_api_key="sk-ant-replay-0000",
+                    anthropic_base_url=replay.base_url,
+                    claude_max_retries=1,
+                )
             ),
             backoff_s=0.01,
             backoff_max_s=0.05,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from carecoord.settings import Settings
+from carecoord.wiring import index_config
 from knowledge.embedder import Embedder
 from knowledge.index import KnowledgeIndex
 from knowledge.ingest import DEFAULT_CORPUS_DIR, ingest
@@ -47,16 +48,21 @@ def test_ingest_and_search_through_a_chroma_server(
         shutil.copy(next(DEFAULT_CORPUS_DIR.rglob(f"{article}.md")), corpus)
     settings = Settings(data_dir=tmp_path / "unused", chroma_url=chroma_url, chroma_collection="http-test")
 
-    report = ingest([corpus], settings, embedder=knowledge_embedder)
+    report = ingest([corpus], KnowledgeIndex.open(index_config(settings), knowledge_embedder))
     assert report.chunks_added == report.chunks_total > 5 and not report.skipped
-    assert not (tmp_path / "unused").exists()  # nothing embedded was created
+    assert not (tmp_path / "unused" / "chroma").exists()  # nothing embedded was created
+    # The retrieval state lives under the data dir, keyed by collection and content revision.
+    index = KnowledgeIndex.open(index_config(settings), knowledge_embedder)
+    assert (tmp_path / "unused" / "retrieval" / "http-test" / index.revision() / "state.json").exists()
 
     # A second client, as another process would have: it sees the same chunks and vectors.
-    retriever = HybridRetriever(KnowledgeIndex.from_settings(settings, knowledge_embedder))
+    retriever = HybridRetriever(KnowledgeIndex.open(index_config(settings), knowledge_embedder))
     result = retriever.search("I forgot to take my metformin this morning")
     assert result.passages[0].article_id == "missed-dose-metformin" and not result.abstain
 
     (corpus / "flu-vaccine.md").unlink()
-    ingest([corpus], settings, embedder=knowledge_embedder)
+    ingest([corpus], KnowledgeIndex.open(index_config(settings), knowledge_embedder))
     after = retriever.search("when should I get my yearly flu shot")
-    assert "flu-vaccine" not in {passage.article_id for passage in after.passages}  # BM25 cache was rebuilt
+    assert "flu-vaccine" not in {
+        passage.article_id for passage in after.passages
+    }  # the new revision's state was opened

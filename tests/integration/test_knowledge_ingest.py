@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from carecoord.settings import Settings
+from carecoord.wiring import index_config
 from knowledge.embedder import Embedder
 from knowledge.index import KnowledgeIndex
 from knowledge.ingest import DEFAULT_CORPUS_DIR, ingest
@@ -39,13 +40,13 @@ def test_reingest_upserts_changes_and_deletes_stale_chunks(
 ) -> None:
     corpus = _small_corpus(tmp_path)
     settings = Settings(data_dir=tmp_path / "data")
-    index = KnowledgeIndex.from_settings(settings, knowledge_embedder)
+    index = KnowledgeIndex.open(index_config(settings), knowledge_embedder)
 
-    first = ingest([corpus], settings, index=index)
+    first = ingest([corpus], index)
     assert first.files == 3 and first.chunks_added == first.chunks_total > 10 and not first.skipped
     before = _ids_by_article(index)
 
-    again = ingest([corpus], settings, index=index)
+    again = ingest([corpus], index)
     assert (again.chunks_added, again.chunks_updated, again.chunks_deleted) == (0, 0, 0)
     assert again.chunks_unchanged == first.chunks_total
 
@@ -57,7 +58,7 @@ def test_reingest_upserts_changes_and_deletes_stale_chunks(
     fever.write_text(edited.replace('guideline: "CDC', 'guideline: "Revised CDC'), encoding="utf-8")
     (corpus / "missed-dose-metformin.md").unlink()
 
-    changed = ingest([corpus], settings, index=index)
+    changed = ingest([corpus], index)
     after = _ids_by_article(index)
     assert "missed-dose-metformin" not in after
     assert after["home-blood-pressure-measurement"] == before["home-blood-pressure-measurement"]
@@ -75,9 +76,9 @@ def test_reingest_upserts_changes_and_deletes_stale_chunks(
 def test_rebuild_starts_from_an_empty_collection(tmp_path: Path, knowledge_embedder: Embedder) -> None:
     corpus = _small_corpus(tmp_path)
     settings = Settings(data_dir=tmp_path / "data")
-    index = KnowledgeIndex.from_settings(settings, knowledge_embedder)
-    first = ingest([corpus], settings, index=index)
-    rebuilt = ingest([corpus / "fever-in-adults.md"], settings, rebuild=True, index=index)
+    index = KnowledgeIndex.open(index_config(settings), knowledge_embedder)
+    first = ingest([corpus], index)
+    rebuilt = ingest([corpus / "fever-in-adults.md"], index, rebuild=True)
     assert rebuilt.chunks_added == rebuilt.chunks_total < first.chunks_total
     assert set(_ids_by_article(index)) == {"fever-in-adults"}
 

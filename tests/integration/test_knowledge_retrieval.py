@@ -94,8 +94,8 @@ def test_cli_search_json_puts_the_right_article_first(knowledge_base: KnowledgeB
 def test_cli_search_signals_abstention_on_stderr(
     knowledge_base: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from carecoord.commands.knowledge import app
     from carecoord.settings import get_settings
-    from knowledge.cli import app
 
     monkeypatch.setenv("CARECOORD_DATA_DIR", str(knowledge_base.settings.data_dir))
     monkeypatch.delenv("CARECOORD_CHROMA_URL", raising=False)

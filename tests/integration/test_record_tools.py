@@ -161,3 +161,33 @@ def test_a_server_that_is_down_gives_one_clear_error() -> None:
     gateway = FhirGateway(f"http://127.0.0.1:{free_port()}/fhir", timeout_s=1, attempts=2)
     with pytest.raises(FhirUnavailable, match=r"cannot reach the FHIR server .*after 2 attempts"):
         gateway.read("Patient", "x")
+
+
+class _RecordingGateway(FhirGateway):
+    """The real gateway, remembering the query of every search it sends."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(base_url, timeout_s=10, attempts=2)
+        self.sent: list[dict[str, str]] = []
+
+    def _iter_search(self, resource_type, params, limit):  # type: ignore[no-untyped-def]
+        self.sent.append({"type": resource_type, **dict(params)})
+        yield from super()._iter_search(resource_type, params, limit)
+
+
+def test_requests_are_sized_to_what_each_tool_needs(server: Server) -> None:
+    patient = _with_meds(server.cohort, minimum=1)
+    gateway = _RecordingGateway(server.url)
+    record = PatientRecord(gateway=gateway, patient_id=patient.id)
+
+    newest = record.observations(limit=3)
+    record.upcoming_appointments(limit=1)
+    slots = record.free_slots(specialty="cardiology", limit=2)
+
+    observation, appointment, schedule, *slot_searches = gateway.sent
+    assert (observation["_count"], observation["_sort"]) == ("3", "-date") and len(newest) <= 3
+    assert (appointment["_count"], appointment["_sort"]) == ("1", "date")
+    assert schedule["type"] == "Schedule" and schedule["_elements"] == "actor,specialty"
+    assert all(search["_count"] == "2" and search["_sort"] == "start" for search in slot_searches)
+    # A server that honours _elements returns less; the slots are still named and matched.
+    assert slots and all(slot.specialty and slot.practitioner for slot in slots)

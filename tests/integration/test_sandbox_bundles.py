@@ -151,6 +151,26 @@ def test_transaction_conditional_create_finds_the_existing_resource(client: http
     assert client.get(f"Patient?identifier={system}|1").json()["total"] == 1
 
 
+def test_transaction_if_match_refuses_a_stale_version_and_writes_nothing(client: httpx.Client) -> None:
+    pid = f"tx-{_uid()}"
+    assert client.put(f"Patient/{pid}", json={"resourceType": "Patient", "id": pid}).status_code == 201
+    stale = {**_put({"resourceType": "Patient", "id": pid, "gender": "male"})}
+    stale["request"] = {**stale["request"], "ifMatch": 'W/"1"'}
+    first = client.post("", json=_bundle("transaction", stale, _post(_obs(f"Patient/{pid}"))))
+    assert first.status_code == 200 and first.json()["entry"][0]["response"]["etag"] == 'W/"2"'
+    before = _totals(client)
+    again = client.post("", json=_bundle("transaction", stale, _post(_obs(f"Patient/{pid}"))))
+    assert again.status_code == 412
+    assert "version 2, not version 1" in again.json()["issue"][0]["diagnostics"]
+    assert _totals(client) == before and client.get(f"Patient/{pid}").json()["meta"]["versionId"] == "2"
+    put = client.put(
+        f"Patient/{pid}", headers={"If-Match": 'W/"2"'}, json={"resourceType": "Patient", "id": pid}
+    )
+    assert put.status_code == 200 and put.json()["meta"]["versionId"] == "3"
+    assert client.put(f"Patient/{pid}", headers={"If-Match": 'W/"2"'}, json=put.json()).status_code == 412
+    assert client.put(f"Patient/{pid}", headers={"If-Match": "x"}, json=put.json()).status_code == 400
+
+
 def test_batch_applies_each_entry_on_its_own(client: httpx.Client) -> None:
     pid = f"batch-{_uid()}"
     response = client.post(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,6 +21,20 @@ def test_demo_mode_fills_the_demo_secrets() -> None:
     assert settings.jwt_secret is not None and settings.jwt_secret.get_secret_value() == DEMO_JWT_SECRET
     assert settings.transcript_keys["demo"].get_secret_value() == DEMO_TRANSCRIPT_KEY
     check_settings(settings)
+
+
+def test_settings_switched_to_demo_mode_get_the_demo_secrets_and_keep_the_rest(tmp_path: Path) -> None:
+    """`carecoord up --demo` switches its own settings: its process opens sealed stores too."""
+    real_key = base64.b64encode(bytes(32)).decode()
+    configured = Settings(data_dir=tmp_path, transcript_keys={"k1": real_key})  # type: ignore[dict-item]
+    bare = Settings(data_dir=tmp_path)
+    assert not bare.transcript_keys and bare.jwt_secret is None
+    switched = bare.in_demo_mode()
+    assert switched.demo_mode and switched.data_dir == tmp_path
+    assert switched.transcript_keys["demo"].get_secret_value() == DEMO_TRANSCRIPT_KEY
+    assert switched.jwt_secret is not None
+    kept = configured.in_demo_mode()
+    assert {k: v.get_secret_value() for k, v in kept.transcript_keys.items()} == {"k1": real_key}
 
 
 @pytest.mark.parametrize(
@@ -82,3 +97,16 @@ def test_the_demo_routes_are_off_outside_demo_mode() -> None:
     assert patients.status_code == 404 and patients.json()["error"]["code"] == "demo_mode_off"
     assert token.status_code == 404 and token.json()["error"]["code"] == "demo_mode_off"
     assert client.get("/").json() == {"service": "CareCoord patient API", "docs": "/docs"}
+
+
+def test_responses_carry_security_headers_and_the_demo_page_a_csp() -> None:
+    client = TestClient(create_app(Settings(demo_mode=True)))  # no lifespan: static and demo page only
+    for path in ("/", "/widget/widget.js", "/healthz"):
+        response = client.get(path)
+        assert response.headers["cache-control"] == "no-store", path
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
+    page = client.get("/")
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "script-src 'self' 'sha256-" in policy
+    assert "frame-ancestors 'none'" in policy

@@ -22,11 +22,12 @@ from carecoord.db import make_engine
 from carecoord.review.queue import ReviewQueue
 from carecoord.settings import Settings
 from carecoord.users import User, UserStore
+from carecoord.wiring import phi_keyring
 from tests.fixtures.agent import SeededSandbox
 from ui.console.cli import settings_env
 
 APP = Path(__file__).resolve().parents[2] / "ui" / "console" / "app.py"
-PAGES = ["pages/queue.py", "pages/item.py", "pages/audit.py", "pages/metrics.py"]
+PAGES = ["pages/queue.py", "pages/item.py", "pages/board.py", "pages/audit.py", "pages/metrics.py"]
 USER_KEY = "console.user"
 TITLE = ":material/stethoscope: CareCoord clinician console"
 TIMEOUT_S = 120
@@ -41,7 +42,7 @@ def console(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 def add_user(settings: Settings, role: str = "clinician") -> tuple[User, str]:
     """A new user with a unique name (cheap bcrypt), and its password."""
-    engine = make_engine(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url, phi_keyring(settings))
     try:
         name = f"dr-{uuid.uuid4().hex[:8]}"
         password = "correct horse battery"
@@ -52,7 +53,9 @@ def add_user(settings: Settings, role: str = "clinician") -> tuple[User, str]:
 
 def shown(at: AppTest) -> str:
     """Every piece of text on the page, for assertions on what a clinician sees."""
-    parts = [e.value for e in (*at.title, *at.markdown, *at.caption, *at.info, *at.success, *at.error)]
+    parts = [
+        e.value for e in (*at.title, *at.markdown, *at.text, *at.caption, *at.info, *at.success, *at.error)
+    ]
     return "\n".join(str(p) for p in parts)
 
 
@@ -78,7 +81,7 @@ def test_every_page_shows_only_the_sign_in_form_before_login(
     at.switch_page(page).run()
     assert not at.exception
     assert at.title[0].value == TITLE
-    assert [t.label for t in at.text_input] == ["User name", "Password"]
+    assert [t.label for t in at.text_input] == ["User name", "Password", "Authenticator code (if enrolled)"]
     assert not at.dataframe and not at.metric and not at.tabs
     assert not at.sidebar.button, "no navigation or sign-out before login"
 
@@ -99,7 +102,7 @@ def test_wrong_password_is_refused_and_recorded(
     at.button[0].click().run()
     assert at.session_state[USER_KEY].name == user.name
     assert at.title[0].value == "Review queue"
-    engine = make_engine(empty_settings.sqlalchemy_url)
+    engine = make_engine(empty_settings.sqlalchemy_url, phi_keyring(empty_settings))
     actions = [(e.actor, e.action) for e in AuditLog(engine).entries(actor=user.name)]
     engine.dispose()
     assert actions == [(user.name, "login"), (user.name, "login_failed")]
@@ -167,7 +170,7 @@ def open_item(at: AppTest, filed: Filed) -> AppTest:
 
 
 def item_status(settings: Settings, item_id: str) -> str:
-    engine = make_engine(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url, phi_keyring(settings))
     try:
         item = ReviewQueue(engine).get(item_id)
         assert item is not None
@@ -182,14 +185,24 @@ def test_item_page_shows_what_a_clinician_needs(
 ) -> None:
     at = open_item(console(agent_settings, monkeypatch), refill)
     assert not at.exception
-    assert at.info[0].value.startswith("Refill metformin")
-    assert "tablet" in at.info[0].value and "refill" in at.info[0].value
+    # Issue 15: the proposed action (it can quote the patient) is plain text, not markdown.
+    # The patient's words come first (text), then the proposal (text).
+    words, proposal = (t.value for t in at.text[:2])
+    assert words == "Can I get a refill of my metformin?"
+    assert proposal.startswith("Refill metformin")
+    assert "tablet" in proposal and "refill" in proposal
     assert [t.label for t in at.tabs] == ["Approve", "Edit & approve", "Reject"]
     text = shown(at)
     assert "Can I get a refill of my metformin?" in text, "the transcript"
     assert "Verifier:" in text
-    assert "Active medications" in text and "Latest labs" in text, "the patient panel"
-    assert "- **metformin" in text, "medications read from FHIR"
+    assert "Active medications" in text and "Upcoming appointments" in text, "the patient board"
+    assert "- [metformin" in text, "medications read from FHIR, each linked to its resource"
+    subheaders = [h.value for h in at.subheader]
+    order = ["The patient wrote", "Proposed action", "Evidence", "Patient board", "Conversation"]
+    assert [h for h in subheaders if h in order] == order
+    plain = [t.value for t in at.text]  # st.text: the patient's words are never rendered as markdown
+    assert plain[0] == "Can I get a refill of my metformin?", "the triggering message, first"
+    assert "Asked for a refill of metformin" in text and "last filled 20" in text, "the plain reason"
 
 
 @pytest.mark.integration
@@ -246,7 +259,7 @@ def test_edit_and_approve_checks_the_json_then_writes_the_edit(
     assert not at.error
     assert f"Approved by {refill.user.name}" in at.success[0].value
     assert "adjusted by your care team" in at.success[0].value
-    engine = make_engine(agent_settings.sqlalchemy_url)
+    engine = make_engine(agent_settings.sqlalchemy_url, phi_keyring(agent_settings))
     item = ReviewQueue(engine).get(refill.item_id)
     engine.dispose()
     assert item is not None and item.final_resource is not None
@@ -287,6 +300,10 @@ def test_queue_audit_and_metrics_pages_show_the_item(
     assert not at.exception
     table = at.dataframe[0].value
     assert refill.item_id in set(table["Id"])
+    row = table[table["Id"] == refill.item_id].iloc[0]
+    assert row["Patient's words"] == "Can I get a refill of my metformin?"
+    assert row["Reason"].startswith("Asked for a refill of metformin")
+    assert row["Patient"].rsplit(", ", 1)[1].isdigit(), "name and age"
     assert list(table["Level"]) == sorted(table["Level"], key=["EMERGENT", "URGENT", "routine"].index)
 
     at.switch_page("pages/audit.py").run()
@@ -358,4 +375,4 @@ def test_item_page_without_an_item_offers_the_open_ones(
     picker.set_value(refill.item_id)
     at.button(key="pick_open").click().run()
     assert at.query_params["item"] == refill.item_id
-    assert at.info[0].value.startswith("Refill metformin")
+    assert at.text[1].value.startswith("Refill metformin")  # after the patient's words

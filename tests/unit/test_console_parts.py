@@ -4,18 +4,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
+from agent.transcript import TranscriptLine
 from carecoord.cli import app
+from carecoord.notify.status import NotificationStatus
 from carecoord.review.views import QueueItem
 from carecoord.settings import Settings
 from tools.views import Observation, SourceResource
 from ui.console.cli import APP, settings_env, streamlit_command
 from ui.console.edits import InvalidInput, parse_edited, required_text
 from ui.console.panel import latest_labs
-from ui.console.queue_table import is_open, ordered, table
+from ui.console.queue_table import RowFacts, is_open, ordered, table
 from ui.console.timefmt import ago, due, span
-from ui.console.views.transcript import split_line
+from ui.console.views.transcript import bubble
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -57,16 +60,42 @@ def test_queue_is_ordered_by_level_then_age() -> None:
 
 
 def test_table_flags_overdue_items_and_reads_plainly() -> None:
-    frame = table([item("a", "routine", 90), item("b", "urgent", 10)], now=NOW)
+    words = "I ran out of my metformin yesterday and the pharmacy says I need a new prescription. " * 3
+    facts = {
+        "a": RowFacts("Maria Garcia, 67", words, "Asked for a refill of metformin — last filled 2026-10-02"),
+        "b": RowFacts("Ken Ito, 54", "my chest hurts", "Described chest pain"),
+    }
+    frame = table(
+        [item("a", "routine", 90), item("b", "urgent", 10, assignee="drlee")],
+        now=NOW,
+        facts=lambda i: facts[i.id],
+    )
     assert list(frame["Id"]) == ["b", "a"]
-    assert list(frame["Overdue"]) == ["", "⚠ OVERDUE"]
-    assert list(frame["Due"]) == ["due in 50 min", "overdue 30 min"]
-    assert list(frame["Kind"]) == ["Action to approve", "Action to approve"]
+    assert list(frame["Waiting"]) == ["10 min of 1 h", "⚠ 1 h 30 min of 1 h"]
     assert list(frame["Level"]) == ["URGENT", "routine"]
+    assert list(frame["Patient"]) == ["Ken Ito, 54", "Maria Garcia, 67"]
+    assert list(frame["Assignee"]) == ["drlee", ""]
+    assert frame["Patient's words"][1].startswith("I ran out of my metformin")
+    assert len(frame["Patient's words"][1]) <= 140 and frame["Patient's words"][1].endswith("…")
+    assert frame["Reason"][1] == "Asked for a refill of metformin — last filled 2026-10-02"
+
+
+def test_table_shows_whether_the_on_call_team_was_notified() -> None:
+    sent = NotificationStatus(state="sent", rounds=2, channels=["email", "webhook"], last_sent=NOW)
+    frame = table(
+        [
+            item("e", "emergent", 1, status="notified", kind="emergency", notification=sent),
+            item("u", "urgent", 2, notification=NotificationStatus(state="retrying", attempts=3)),
+            item("r", "routine", 3),
+        ],
+        now=NOW,
+    )
+    assert list(frame["Notified"]) == ["sent 12:00 email+webhook ×2", "retrying (3 tries)", "—"]
 
 
 def test_open_items() -> None:
     assert is_open(item("a", "routine", 1))
+    assert is_open(item("e", "emergent", 1, status="notifying", kind="emergency"))
     assert not is_open(item("a", "routine", 1, status="approved", decided_by="drlee"))
     assert is_open(item("e", "emergent", 1, status="notified", kind="emergency"))
     assert not is_open(item("e", "emergent", 1, status="notified", kind="emergency", acknowledged_by="drlee"))
@@ -109,9 +138,11 @@ def test_required_text() -> None:
 
 
 def test_transcript_lines() -> None:
-    assert split_line("patient: Can I get a refill?") == ("patient", "Can I get a refill?")
-    assert split_line("care team: Approved.") == ("care team", "Approved.")
-    assert split_line("odd line: text") == ("", "odd line: text")
+    asked = TranscriptLine(speaker="patient", text="Can I get a refill?")
+    assert bubble(asked) == ("user", "Patient", "Can I get a refill?")
+    decided = TranscriptLine(speaker="care_team", text="Approved: care team: x.")
+    assert bubble(decided) == (":material/stethoscope:", "Care team", "Approved: care team: x.")
+    assert decided.shown() == "care team: Approved: care team: x."
 
 
 def lab(loinc: str, value: str, day: int) -> Observation:
@@ -147,12 +178,58 @@ def test_streamlit_command_and_settings_env(tmp_path: Path) -> None:
         "CARECOORD_DATA_DIR": str(tmp_path),
         "CARECOORD_FHIR_URL": "http://h/fhir",
         "CARECOORD_REASONER": "offline",
+        "CARECOORD_REFILL_REPEATS": "0",
         "CARECOORD_DATABASE_URL": "sqlite:///x.db",
         "CARECOORD_VECTOR_CACHE_DIR": str(tmp_path / "v"),
+        "CARECOORD_AUDIT_ANCHOR_PATH": str(tmp_path / "audit-anchors.jsonl"),
+        "CARECOORD_REQUIRE_MFA": "0",
     }
+    keyed = settings.model_copy(
+        update={
+            "transcript_keys": {"k": SecretStr("a2V5")},
+            "transcript_key_id": "k",
+            "audit_key": SecretStr("s"),
+        }
+    )
+    handed = settings_env(keyed)
+    assert (
+        handed["CARECOORD_TRANSCRIPT_KEYS"] == '{"k": "a2V5"}'
+        and handed["CARECOORD_TRANSCRIPT_KEY_ID"] == "k"
+    )
+    assert handed["CARECOORD_AUDIT_KEY"] == "s" and handed["CARECOORD_AUDIT_RETIRED_KEYS"] == "[]"
 
 
 def test_console_command_is_mounted() -> None:
     result = CliRunner().invoke(app, ["console", "--help"])
     assert result.exit_code == 0
     assert "--port" in result.output and "8501" in result.output
+
+
+def test_next_item_follows_queue_order_and_wraps() -> None:
+    from dataclasses import dataclass as _dataclass
+
+    from ui.console.queue_table import next_open_item
+
+    items = [
+        item("r", "routine", 5),
+        item("u", "urgent", 1),
+        item("e", "emergent", 0),
+        item("d", "routine", 9, status="approved"),
+    ]
+
+    @_dataclass
+    class Queue:
+        def list(self) -> list[QueueItem]:
+            return items
+
+    @_dataclass
+    class Service:
+        queue: Queue
+
+    service = Service(Queue())
+    assert next_open_item(service, "e") == "u"
+    assert next_open_item(service, "u") == "r"
+    assert next_open_item(service, "r") == "e"
+    assert next_open_item(service, "d") == "e"
+    items[:] = [item("only", "routine", 1)]
+    assert next_open_item(service, "only") is None

@@ -1,10 +1,11 @@
 import pytest
 
+from agent.models import Retrieval
 from agent.responses import responses
 from agent.result import EscalationOut, GroundingOut, ToolOut
 from evals.fixed_texts import FixedTexts
 from evals.results import CitedSource, SentenceRecord, TurnRecord
-from evals.scoring import FilledPattern, cite_matches, retrieval_abstained, score_chat
+from evals.scoring import FilledPattern, cite_matches, score_chat
 from evals.suite import Expect
 
 FIXED = FixedTexts.load()
@@ -22,7 +23,7 @@ GUIDE = CitedSource(
 def turn(
     sentences: list[tuple[str, list[int]]],
     citations: list[CitedSource] = (),  # type: ignore[assignment]
-    trace: list[str] = (),  # type: ignore[assignment]
+    retrieval_abstained: bool = False,
     escalation: str | None = None,
     tools: list[str] = (),  # type: ignore[assignment]
     foreign: list[str] = (),  # type: ignore[assignment]
@@ -43,7 +44,8 @@ def turn(
             removed=0,
         ),
         tools=[ToolOut(name=name, args={}, ok=True, ms=1.0) for name in tools],
-        trace=list(trace),
+        retrieval_abstained=retrieval_abstained,
+        trace=["retrieve: 5 passages, abstain=True, best=0.45, unknown=[]"],  # text for people, never scored
         reasoner="offline",
         ms=42.0,
         foreign_reads=list(foreign),
@@ -85,42 +87,44 @@ def test_emergency_instructions_and_procedural_texts_need_no_citation() -> None:
     assert score.uncited == []
 
 
+def test_protocol_texts_need_no_citation_but_an_edited_one_does() -> None:
+    """The policy's protocol texts (15-15 rule, Poison Control) are fixed safety texts; a changed one is not."""
+    from agent.policy import Policy
+
+    protocol = Policy.load().protocols["hypoglycemia"].text
+    score, _ = score_chat(Expect(), [turn([(protocol, []), (SAID.urgent_sent, [])])], [], [], FIXED)
+    assert score.uncited == []
+    edited = protocol.replace("15 grams", "30 grams")
+    score, _ = score_chat(Expect(), [turn([(edited, [])])], [], [], FIXED)
+    assert score.uncited == [edited]
+
+
 @pytest.mark.parametrize(
-    ("trace", "sentences", "citations", "abstained"),
+    ("retrieval_abstained", "sentences", "citations", "abstained"),
     [
-        (
-            ["retrieve: 5 passages, abstain=True, best=0.45, unknown=['zorblatin']"],
-            [(SAID.abstain, [])],
-            [],
-            True,
-        ),
-        ([], [(SAID.out_of_scope, [])], [], True),
-        (
-            ["retrieve: 5 passages, abstain=False, best=0.70, unknown=[]"],
-            [("Take it with food.", [2])],
-            [GUIDE],
-            False,
-        ),
-        (
-            ["retrieve: 5 passages, abstain=True, best=0.45, unknown=[]"],
-            [("Take it with food.", [2])],
-            [GUIDE],
-            False,
-        ),
-        ([], [("Your next appointment is on May 2.", [1])], [MED], False),
+        (True, [(SAID.abstain, [])], [], True),
+        (False, [(SAID.out_of_scope, [])], [], True),
+        (False, [("Take it with food.", [2])], [GUIDE], False),
+        (True, [("Take it with food.", [2])], [GUIDE], False),
+        (False, [("Your next appointment is on May 2.", [1])], [MED], False),
     ],
 )
 def test_abstention_definition(
-    trace: list[str], sentences: list[tuple[str, list[int]]], citations: list[CitedSource], abstained: bool
+    retrieval_abstained: bool,
+    sentences: list[tuple[str, list[int]]],
+    citations: list[CitedSource],
+    abstained: bool,
 ) -> None:
-    score, failures = score_chat(Expect(abstain=True), [turn(sentences, citations, trace)], [], [], FIXED)
+    record = turn(sentences, citations, retrieval_abstained)
+    score, failures = score_chat(Expect(abstain=True), [record], [], [], FIXED)
     assert score.abstained is abstained
     assert (failures == []) is abstained
 
 
-def test_retrieval_abstained_reads_the_trace_line() -> None:
-    assert retrieval_abstained(["plan: x", "retrieve: 0 passages, abstain=True, best=0.10, unknown=[]"])
-    assert not retrieval_abstained(["retrieve: 5 passages, abstain=False, best=0.9, unknown=[]"])
+def test_retrieval_abstention_is_typed_and_an_unreachable_index_is_no_abstention() -> None:
+    assert Retrieval(passages=0, abstain=True, best_score=0.1).abstained
+    assert not Retrieval(passages=5, abstain=False, best_score=0.9).abstained
+    assert not Retrieval(abstain=True, unavailable=True).abstained
 
 
 @pytest.mark.parametrize(
@@ -184,3 +188,14 @@ def test_cross_patient_reads_fail_the_item() -> None:
     )
     assert score.cross_patient_reads == 1
     assert failures == ["1 cross-patient read(s)"]
+
+
+def test_first_aid_protocols_are_fixed_texts_but_an_edited_one_is_not() -> None:
+    from agent.policy import Policy
+
+    protocols = Policy.load().protocols
+    assert {"hypoglycemia", "overdose_911"} <= set(protocols)
+    for protocol in protocols.values():
+        assert FIXED.is_exempt(protocol.text), protocol.text
+    edited = protocols["hypoglycemia"].text.replace("15 grams", "50 grams")
+    assert not FIXED.is_exempt(edited)

@@ -107,11 +107,14 @@ def test_observation_with_components_and_reference_range() -> None:
         "Observation",
         "final",
         "Hemoglobin A1c",
+        "A1c (3-month average blood sugar)",  # the concept table's friendly name for LOINC 4548-4
         "2026-10-01T09:15:00-05:00",
         "7.2 %",
         "4 % to 5.6 %",
         "Systolic blood pressure",
         "131 mm[Hg]",
+        "A1c (3-month average blood sugar) result",  # what the code resolves to, however it is coded
+        "Hemoglobin A1c/Hemoglobin.total in Blood",
     ]
     assert Verifier().check("Your HbA1c was 7.2% on October 1, 2026.", ["\n".join(lines)]).supported
     assert "4548" not in "\n".join(lines)
@@ -135,3 +138,31 @@ def test_patient_name_and_every_n_hours_timing() -> None:
         "every 6 hours",
         "as needed",
     ]
+
+
+A1C_RESULT: dict[str, object] = {
+    "resourceType": "Observation",
+    "status": "final",
+    "code": {
+        "coding": [
+            {
+                "system": "http://loinc.org",
+                "code": "4548-4",
+                "display": "Hemoglobin A1c/Hemoglobin.total in Blood",
+            }
+        ]
+    },
+    "effectiveDateTime": "2026-10-01T08:00:00Z",
+    "valueQuantity": {"value": 7.2, "unit": "%"},
+}
+
+
+def test_a_result_named_as_patients_say_it_is_supported_by_its_record() -> None:
+    """The concept table's friendly name is the record's too; a made-up gloss is not."""
+    evidence = render_resource_text(A1C_RESULT)
+    assert "A1c (3-month average blood sugar)" in evidence.splitlines()
+    verifier = Verifier()
+    said = "Your A1c (3-month average blood sugar) result was 7.2 % on October 1, 2026."
+    assert verifier.check(said, (evidence,)).supported
+    invented = "Your A1c (6-month average blood sugar) result was 7.2 % on October 1, 2026."
+    assert not verifier.check(invented, (evidence,)).supported

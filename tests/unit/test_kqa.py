@@ -9,10 +9,17 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.grounding.verifier import DEFAULT_THRESHOLD, Verifier
-from evals.kqa import CalibrationReport, DetectItem, app, auroc, calibrate, load_kqa_detect_items
+from evals.kqa import (
+    DEFAULT_DATA_DIR,
+    CalibrationReport,
+    DetectItem,
+    app,
+    auroc,
+    calibrate,
+    load_kqa_detect_items,
+)
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED_KQA = REPO.parent / "shared" / "data" / "kqa"
+SHARED_KQA = DEFAULT_DATA_DIR
 
 ANSWER_A = "Metformin often causes nausea and diarrhea. Take it with meals at 500 mg."
 ANSWER_B = "Ibuprofen relieves pain but can irritate the stomach lining."
@@ -159,8 +166,8 @@ def test_shared_kqa_has_the_documented_shape() -> None:
 
 @needs_kqa
 def test_verifier_beats_style_only_baselines_on_kqa(kqa_reports: dict[str, CalibrationReport]) -> None:
-    # Measured: AUROC 0.758 against 0.568 (evidence length), 0.558 (claim length), 0.547 (TF-IDF of
-    # the claim); the bootstrap 95% interval of the gap to the best length baseline is 0.12-0.26.
+    # Measured: AUROC 0.772 (0.758 before the conflict checks) against 0.568 (evidence length), 0.558
+    # (claim length), 0.547 (TF-IDF of the claim).
     report = kqa_reports["model_answer"]
     assert report.auroc >= 0.72
     best_length = max(report.baselines.evidence_length_auroc, report.baselines.claim_length_auroc)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.reasoners.offline import _prose_sentences
+from knowledge.sentences import prose_sentences as _prose_sentences
 
 
 def test_headings_and_list_markers_are_not_sentences() -> None:

@@ -92,3 +92,21 @@ def test_refusals(screen: SafetyScreen, message: str, kind: str) -> None:
 def test_every_red_flag_exemplar_is_emergent(screen: SafetyScreen) -> None:
     missed = [x for f in screen.policy.red_flags for x in f.exemplars if screen.check(x).level != "emergent"]
     assert missed == []
+
+
+@pytest.mark.parametrize(
+    ("message", "level", "flag"),
+    [
+        ("is 185/125 ok? I feel fine", "urgent", "very-high-blood-pressure"),  # a bare pair is a BP
+        ("220 over 130 and the worst headache of my life", "emergent", None),
+        ("my bp was 150/95 this morning, should i worry", None, None),  # the numbers decide, not similarity
+        ("my sugar was 180 after dinner, is that bad", None, None),
+    ],
+)
+def test_a_reported_number_is_judged_by_the_policy_thresholds(
+    screen: SafetyScreen, message: str, level: str | None, flag: str | None
+) -> None:
+    result = screen.check(message)
+    assert result.level == level, result
+    if flag is not None:
+        assert result.urgent_flag == flag

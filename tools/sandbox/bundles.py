@@ -51,7 +51,10 @@ def _plan(index: int, entry: Any) -> PlannedEntry:
             op: WriteOp = plan_create(url, resource, str(condition) if condition is not None else None)
         elif method == "PUT" and url.count("/") == 1 and "?" not in url:
             type_name, resource_id = url.split("/")
-            op = plan_update(type_name, resource_id, resource)
+            if_match = request.get("ifMatch")
+            op = plan_update(
+                type_name, resource_id, resource, str(if_match) if if_match is not None else None
+            )
         else:
             raise NotSupported(f"request '{method} {url}' is not supported; use 'POST Type' or 'PUT Type/id'")
     except FhirHttpError as error:
@@ -77,7 +80,7 @@ def _rewrite(node: Any, mapping: Mapping[str, str]) -> Any:
 def _with_resource(op: WriteOp, resource: Resource) -> WriteOp:
     if isinstance(op, Create):
         return Create(resource=resource, if_none_exist=op.if_none_exist, id=op.id)
-    return Update(resource_type=op.resource_type, id=op.id, resource=resource)
+    return Update(resource_type=op.resource_type, id=op.id, resource=resource, if_match=op.if_match)
 
 
 def _entries(bundle: Mapping[str, Any]) -> list[Any]:

@@ -19,7 +19,7 @@ def _resource(type_name: str) -> dict[str, Any]:
     return {
         "type": type_name,
         "interaction": [{"code": code} for code in RESOURCE_INTERACTIONS],
-        "versioning": "versioned",
+        "versioning": "versioned-update",
         "readHistory": False,
         "updateCreate": True,
         "conditionalCreate": True,
@@ -51,10 +51,14 @@ def capability_statement(base_url: str, published: str) -> dict[str, Any]:
                 "documentation": (
                     "Search: every parameter listed is honoured and any other parameter, modifier or date prefix "
                     "(only eq, ne, gt, lt, ge, le) is refused with 400. Comma-separated values are ORed. Results: "
-                    f"_count (default {DEFAULT_COUNT}, at most {MAX_COUNT}), _offset, and _sort on date and "
-                    "string parameters (prefix '-' for descending). Strings match case- and accent-insensitively "
+                    f"_count (default {DEFAULT_COUNT}, at most {MAX_COUNT}), _offset, _sort on date and "
+                    "string parameters (prefix '-' for descending), _elements (top-level elements; the "
+                    "resources come back tagged SUBSETTED) and _summary=count|false. Strings match case- and accent-insensitively "
                     "from the start (:exact, :contains). Resources are validated against the R4 models on write; "
-                    "references are not checked for existence."
+                    "references are not checked for existence. Writes: conditional create (If-None-Exist, "
+                    'Bundle.entry.request.ifNoneExist) and versioned update (If-Match: W/"<versionId>", '
+                    "Bundle.entry.request.ifMatch; 412 when the stored version differs); transactions are "
+                    "all or nothing."
                 ),
                 "resource": [_resource(name) for name in sorted(RESOURCES)],
                 "interaction": [{"code": code} for code in SYSTEM_INTERACTIONS],

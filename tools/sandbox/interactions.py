@@ -72,8 +72,26 @@ def plan_create(type_name: str, resource: Mapping[str, Any], if_none_exist: str 
     return Create(resource=body, if_none_exist=condition, id=resource_id)
 
 
-def plan_update(type_name: str, resource_id: str, resource: Mapping[str, Any]) -> Update:
-    """A validated update-or-create whose body id must equal the URL id."""
+def parse_if_match(header: str | None) -> int | None:
+    """The version an `If-Match` header (or `Bundle.entry.request.ifMatch`) names: `W/"3"` → 3.
+
+    Raises:
+        BadRequest: it names no version of this server (they are 1, 2, ...).
+    """
+    if header is None:
+        return None
+    text = header.strip().removeprefix("W/").strip('"')
+    if not (text.isascii() and text.isdigit() and len(text) < 19):
+        raise BadRequest(
+            f'If-Match \'{header}\' names no version of this server (they are W/"1", W/"2", ...)'
+        )
+    return int(text)
+
+
+def plan_update(
+    type_name: str, resource_id: str, resource: Mapping[str, Any], if_match: str | None = None
+) -> Update:
+    """A validated update-or-create whose body id must equal the URL id (if `if_match`, of that version)."""
     resource_spec(type_name)
     check_id(resource_id)
     _check_type(type_name, resource)
@@ -82,4 +100,6 @@ def plan_update(type_name: str, resource_id: str, resource: Mapping[str, Any]) -
         shown = "no id" if body_id is None else f"id '{body_id}'"
         raise BadRequest(f"The body has {shown} but the URL names {type_name}/{resource_id}; they must match")
     validate_resource(resource)
-    return Update(resource_type=type_name, id=resource_id, resource=dict(resource))
+    return Update(
+        resource_type=type_name, id=resource_id, resource=dict(resource), if_match=parse_if_match(if_match)
+    )

@@ -61,11 +61,12 @@ class Create:
 
 @dataclass(frozen=True)
 class Update:
-    """Update-or-create with the client's id."""
+    """Update-or-create with the client's id; with `if_match`, only if the stored version is that one."""
 
     resource_type: str
     id: str
     resource: Resource
+    if_match: int | None = None
 
 
 WriteOp = Create | Update

@@ -16,6 +16,8 @@ from tools.sandbox.records import SearchPage, StoredResource, WriteResult
 from tools.sandbox.search import SearchQuery
 
 PAGING_PARAMS = ("_count", "_offset")
+SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED"}
+"""The tag FHIR asks a server to put on a resource it returns only in part (`_elements`)."""
 
 
 class FhirResponse(JSONResponse):
@@ -91,7 +93,7 @@ def search_bundle(
     entries = [
         {
             "fullUrl": f"{base_url}/{stored.resource_type}/{stored.id}",
-            "resource": stored.body,
+            "resource": subset(stored.body, query.elements),
             "search": {"mode": "match"},
         }
         for stored in page.resources
@@ -99,3 +101,13 @@ def search_bundle(
     if entries:  # FHIR JSON has no empty arrays
         bundle["entry"] = entries
     return bundle
+
+
+def subset(body: dict[str, Any], elements: Sequence[str]) -> dict[str, Any]:
+    """`body` with only `elements` (and resourceType, id, meta), tagged SUBSETTED; all of it if none named."""
+    if not elements:
+        return body
+    kept = {key: value for key, value in body.items() if key in elements}
+    meta = dict(body.get("meta") or {})
+    meta["tag"] = [*(meta.get("tag") or []), SUBSETTED]
+    return {"resourceType": body["resourceType"], "id": body["id"], "meta": meta, **kept}

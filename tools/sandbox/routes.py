@@ -93,7 +93,8 @@ def build_router(store: FhirStore, published: str, max_body_bytes: int = MAX_BOD
     @router.put("/{resource_type}/{resource_id}")
     def update(resource_type: str, resource_id: str, request: Request, body: JsonBody) -> FhirResponse:
         resource_spec(resource_type)
-        result = store.write(plan_update(resource_type, resource_id, parse_json_object(body)))
+        if_match = request.headers.get("if-match")
+        result = store.write(plan_update(resource_type, resource_id, parse_json_object(body), if_match))
         return resource_response(result.stored, base_url(request), result.status, location=True)
 
     return router

@@ -19,7 +19,10 @@ from tools.sandbox.registry import ResourceSpec, SearchParam
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 1000
-RESULT_PARAMS = ("_count", "_offset", "_sort")
+RESULT_PARAMS = ("_count", "_offset", "_sort", "_elements", "_summary")
+SUMMARY_MODES = ("count", "false")
+"""`_summary=true|text|data` need per-type summary definitions this server does not have: refused."""
+ELEMENT_NAME = re.compile(r"^[a-z][A-Za-z0-9]*$")
 DATE_PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le")
 STRING_MODIFIERS = ("exact", "contains")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
@@ -87,6 +90,10 @@ class SearchQuery:
     sort: tuple[SortKey, ...] = ()
     count: int = DEFAULT_COUNT
     offset: int = 0
+    elements: tuple[str, ...] = ()
+    """`_elements`: the top-level elements to return (plus `id` and `meta`); empty means all."""
+    summary: str | None = None
+    """`_summary`: `count` (the total only) or `false` (everything, the default)."""
 
 
 def split_escaped(value: str, separator: str) -> list[str]:
@@ -214,6 +221,24 @@ def _sort(spec: ResourceSpec, raw: str) -> tuple[SortKey, ...]:
     return tuple(keys)
 
 
+def _elements(raw: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(name.strip() for name in raw.split(",")))
+    bad = [name for name in names if not ELEMENT_NAME.match(name)]
+    if bad:
+        raise BadRequest(
+            f"Parameter '_elements' takes top-level element names, not {', '.join(map(repr, bad))}"
+        )
+    return names
+
+
+def _summary(raw: str) -> str:
+    if raw not in SUMMARY_MODES:
+        raise NotSupported(
+            f"_summary={raw} is not supported; supported: {', '.join(SUMMARY_MODES)} (or use _elements)"
+        )
+    return raw
+
+
 def parse_search(spec: ResourceSpec, pairs: Sequence[tuple[str, str]]) -> SearchQuery:
     """A `SearchQuery` for `spec`'s type from decoded query pairs.
 
@@ -245,4 +270,6 @@ def parse_search(spec: ResourceSpec, pairs: Sequence[tuple[str, str]]) -> Search
         sort=_sort(spec, results["_sort"]) if "_sort" in results else (),
         count=_int("_count", results["_count"], 0, MAX_COUNT) if "_count" in results else DEFAULT_COUNT,
         offset=_int("_offset", results["_offset"], 0, None) if "_offset" in results else 0,
+        elements=_elements(results["_elements"]) if "_elements" in results else (),
+        summary=_summary(results["_summary"]) if "_summary" in results else None,
     )

@@ -8,6 +8,7 @@ ge/le are "eq or gt/lt". Every value is bound as a parameter; nothing from the q
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tools.sandbox.search import (
     Criterion,
@@ -19,6 +20,9 @@ from tools.sandbox.search import (
     StringMatch,
     TokenMatch,
 )
+
+if TYPE_CHECKING:
+    from tools.sandbox.compound import CompoundPlan
 
 SqlValue = str | int
 
@@ -133,3 +137,32 @@ def order_by(query: SearchQuery) -> Sql:
     for key in keys:
         params += key.params
     return Sql(", ".join(k.text for k in keys), params)
+
+
+def _exists(resource_type: str, criterion: Criterion, column: str) -> Sql:
+    """A criterion checked row by row (`column` is the resource's seq), through the (res, param) index."""
+    alternatives = [_match(m) for m in criterion.matches]
+    text = (
+        f"EXISTS (SELECT 1 FROM search_index i WHERE i.res = {column} AND i.param = ? AND i.type = ? AND ("
+        + " OR ".join(a.text for a in alternatives)
+        + "))"
+    )
+    params: tuple[SqlValue, ...] = (criterion.param.name, resource_type)
+    for alternative in alternatives:
+        params += alternative.params
+    return Sql(text, params)
+
+
+def compound_where(plan: CompoundPlan, resource_type: str) -> Sql:
+    """The WHERE clause (on `compound_index c`) of a search answered through a compound index."""
+    parts = [Sql("c.name = ? AND c.k1 = ? AND c.k2 = ?", (plan.index.name, plan.k1, plan.k2))]
+    parts += [_exists(resource_type, criterion, "c.res") for criterion in plan.rest]
+    params: tuple[SqlValue, ...] = ()
+    for part in parts:
+        params += part.params
+    return Sql(" AND ".join(p.text for p in parts), params)
+
+
+def compound_order(plan: CompoundPlan) -> str:
+    """The compound index's own order: one B-tree range, no sort step."""
+    return "c.sort_desc DESC, c.res ASC" if plan.descending else "c.sort_asc ASC, c.res ASC"

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tools.sandbox import search_sql
+from tools.sandbox import compound, search_sql
 from tools.sandbox.indexing import index_rows
 from tools.sandbox.outcome import NotFound, PreconditionFailed
 from tools.sandbox.records import Create, Resource, SearchPage, StoredResource, WriteOp, WriteResult
@@ -56,6 +56,17 @@ CREATE INDEX IF NOT EXISTS search_index_code ON search_index (type, param, code)
 CREATE INDEX IF NOT EXISTS search_index_text ON search_index (type, param, text);
 CREATE INDEX IF NOT EXISTS search_index_lo ON search_index (type, param, lo);
 CREATE INDEX IF NOT EXISTS search_index_res ON search_index (res, param);
+CREATE TABLE IF NOT EXISTS compound_index (
+    res INTEGER NOT NULL REFERENCES resources (seq),
+    name TEXT NOT NULL,
+    k1 TEXT NOT NULL,
+    k2 TEXT NOT NULL,
+    sort_asc TEXT NOT NULL,
+    sort_desc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS compound_index_asc ON compound_index (name, k1, k2, sort_asc, res);
+CREATE INDEX IF NOT EXISTS compound_index_desc ON compound_index (name, k1, k2, sort_desc DESC, res);
+CREATE INDEX IF NOT EXISTS compound_index_res ON compound_index (res);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -71,7 +82,7 @@ def _registry_fingerprint() -> str:
         for spec in RESOURCES.values()
         for p in spec.params.values()
     )
-    return hashlib.sha256(repr(shape).encode()).hexdigest()
+    return hashlib.sha256(repr((shape, compound.iter_names())).encode()).hexdigest()
 
 
 def _stored(row: sqlite3.Row | tuple[Any, ...]) -> StoredResource:
@@ -106,6 +117,15 @@ class Writer:
                 if matches:
                     return WriteResult(matches[0], created=False, written=False)
             return self._put(str(op.resource["resourceType"]), op.id, op.resource)
+        if op.if_match is not None:
+            row = self._db.execute(
+                "SELECT version FROM resources WHERE type = ? AND id = ?", (op.resource_type, op.id)
+            ).fetchone()
+            if row is None or int(row[0]) != op.if_match:
+                found = "does not exist" if row is None else f"is at version {row[0]}"
+                raise PreconditionFailed(
+                    f"{op.resource_type}/{op.id} {found}, not version {op.if_match} (If-Match); nothing was written"
+                )
         return self._put(op.resource_type, op.id, op.resource)
 
     def _put(self, resource_type: str, resource_id: str, resource: Mapping[str, Any]) -> WriteResult:
@@ -141,17 +161,24 @@ class Writer:
 
     def _index(self, seq: int, resource_type: str, body: Mapping[str, Any]) -> None:
         self._db.execute("DELETE FROM search_index WHERE res = ?", (seq,))
+        self._db.execute("DELETE FROM compound_index WHERE res = ?", (seq,))
+        rows = index_rows(RESOURCES[resource_type], body)
         self._db.executemany(
             "INSERT INTO search_index (res, type, param, system, code, text, lo, hi) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(seq, resource_type, r.param, r.system, r.code, r.text, r.lo, r.hi) for r in rows],
+        )
+        self._db.executemany(
+            "INSERT INTO compound_index (res, name, k1, k2, sort_asc, sort_desc) VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (seq, resource_type, r.param, r.system, r.code, r.text, r.lo, r.hi)
-                for r in index_rows(RESOURCES[resource_type], body)
+                (seq, c.name, c.k1, c.k2, c.sort_asc, c.sort_desc)
+                for c in compound.compound_rows(resource_type, rows)
             ],
         )
 
     def reindex(self) -> int:
         """Rebuild the whole search index from the stored bodies; returns how many were indexed."""
         self._db.execute("DELETE FROM search_index")
+        self._db.execute("DELETE FROM compound_index")
         rows = self._db.execute("SELECT seq, type, body FROM resources").fetchall()
         for seq, resource_type, text in rows:
             if resource_type in RESOURCES:
@@ -238,20 +265,33 @@ class FhirStore:
         return _stored(row)
 
     def search(self, query: SearchQuery) -> SearchPage:
-        """The total number of matches and the page `query.count`/`query.offset` selects."""
-        where = search_sql.where(query)
-        order = search_sql.order_by(query)
-        with self._lock:
-            total = int(
-                self._db.execute(
-                    f"SELECT COUNT(*) FROM resources r WHERE {where.text}", where.params
-                ).fetchone()[0]
+        """The total number of matches and the page `query.count`/`query.offset` selects.
+
+        Through a compound index when one fits (`tools.sandbox.compound`), else the generic index.
+        `_summary=count` reads the total only.
+        """
+        found = compound.plan(query)
+        if found is not None:
+            where = search_sql.compound_where(found, query.resource_type)
+            count_sql = f"SELECT COUNT(*) FROM compound_index c WHERE {where.text}"
+            page_sql = (
+                "SELECT r.type, r.id, r.version, r.last_updated, r.body FROM compound_index c "
+                f"JOIN resources r ON r.seq = c.res WHERE {where.text} "
+                f"ORDER BY {search_sql.compound_order(found)} LIMIT ? OFFSET ?"
             )
+            page_params: tuple[search_sql.SqlValue, ...] = where.params
+        else:
+            where = search_sql.where(query)
+            order = search_sql.order_by(query)
+            count_sql = f"SELECT COUNT(*) FROM resources r WHERE {where.text}"
+            page_sql = (
+                f"SELECT r.type, r.id, r.version, r.last_updated, r.body FROM resources r WHERE {where.text} "
+                f"ORDER BY {order.text} LIMIT ? OFFSET ?"
+            )
+            page_params = (*where.params, *order.params)
+        with self._lock:
+            total = int(self._db.execute(count_sql, where.params).fetchone()[0])
             rows = []
-            if query.count > 0 and query.offset < total:
-                rows = self._db.execute(
-                    f"SELECT r.type, r.id, r.version, r.last_updated, r.body FROM resources r WHERE {where.text} "
-                    f"ORDER BY {order.text} LIMIT ? OFFSET ?",
-                    (*where.params, *order.params, query.count, query.offset),
-                ).fetchall()
+            if query.count > 0 and query.offset < total and query.summary != "count":
+                rows = self._db.execute(page_sql, (*page_params, query.count, query.offset)).fetchall()
         return SearchPage(total=total, resources=[_stored(row) for row in rows])

@@ -1,54 +1,83 @@
 """The FastAPI app factory: services built once in the lifespan, middleware, routes and the widget.
 
 `create_app(settings)` is what tests and embedders call; `app_factory()` is uvicorn's entry point
-(`carecoord serve`), the one place here that reads settings from the environment.
+(`carecoord serve`), the one place here that reads settings from the environment. The lifespan gets its
+services from the composition root (`carecoord.wiring.open_services`): the one chat service, FHIR
+gateway and database engine of this worker process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager, ExitStack, asynccontextmanager
+from typing import Protocol
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
+from sqlalchemy import Engine
 
 from agent.service import ChatService
+from carecoord.notify.dispatcher import Dispatcher
 from carecoord.outages import is_dependency_down
 from carecoord.settings import Settings
+from carecoord.wiring import open_services, transcript_cipher
+from tools.fhir import FhirGateway
 from ui.api import demo, health, routes
 from ui.api.auth import TokenService
-from ui.api.crypto import TranscriptCipher
 from ui.api.errors import CatchAll, install_error_handlers
+from ui.api.headers import SecurityHeaders, content_security_policy
 from ui.api.limits import BodyLimit, Counter, IpRateLimit, MemoryCounter, RateLimiter, RedisCounter
 from ui.api.logs import RequestLog
 from ui.api.metrics import ApiMetrics
 from ui.api.notify import Notifier
+from ui.api.recovery import sweep_forever
 from ui.api.state import ApiState
 from ui.api.store import TranscriptStore
 from ui.api.turns import TurnRunner
 
-ServiceFactory = Callable[[Settings], AbstractContextManager[ChatService]]
 log = logging.getLogger("carecoord.api")
 
 
-@contextmanager
-def _open_service(settings: Settings) -> Iterator[ChatService]:
-    from agent.service import open_chat_service
+class ApiServices(Protocol):
+    """What the API takes from the composition root (`carecoord.wiring.Services` is one)."""
 
-    with open_chat_service(settings) as service:
-        yield service
+    @property
+    def gateway(self) -> FhirGateway:
+        """The process's FHIR gateway (readiness probes it)."""
+        ...
+
+    @property
+    def engine(self) -> Engine:
+        """The process's database engine (transcripts, turn locks)."""
+        ...
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        """The process's notification dispatcher (run on a background thread while the app serves)."""
+        ...
+
+    def chat(self, reasoner: str | None = None) -> ChatService:
+        """The process's chat service."""
+        ...
+
+    def start_anchoring(self) -> object:
+        """Anchor the audit chain head every few minutes while the services are open."""
+        ...
+
+
+ServicesFactory = Callable[[Settings], AbstractContextManager[ApiServices]]
 
 
 STARTUP_RETRY_MAX_S = 10.0
 
 
 async def _wait_for_dependencies(
-    open_all: Callable[[], tuple[ChatService, TranscriptStore]],
-) -> tuple[ChatService, TranscriptStore]:
+    open_all: Callable[[], tuple[ApiServices, TranscriptStore]],
+) -> tuple[ApiServices, TranscriptStore]:
     """Open the services, waiting while the database or Chroma is down.
 
     A worker that exits during startup makes uvicorn stop every worker, so a worker replacing a dead
@@ -69,10 +98,10 @@ async def _wait_for_dependencies(
 def check_settings(settings: Settings) -> None:
     """Raise `ValueError` (a one-line reason) when the API cannot run with these settings."""
     TokenService.from_settings(settings)
-    TranscriptCipher.from_settings(settings)
+    transcript_cipher(settings)
 
 
-def create_app(settings: Settings, open_service: ServiceFactory = _open_service) -> FastAPI:
+def create_app(settings: Settings, services_for: ServicesFactory = open_services) -> FastAPI:
     """The patient API for `settings` (services open when the app starts)."""
     check_settings(settings)
     counter: Counter = RedisCounter(settings.redis_url) if settings.redis_url else MemoryCounter()
@@ -80,25 +109,26 @@ def create_app(settings: Settings, open_service: ServiceFactory = _open_service)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from carecoord.db import make_engine
-
         with ExitStack() as stack:
 
-            def open_all() -> tuple[ChatService, TranscriptStore]:
+            def open_all() -> tuple[ApiServices, TranscriptStore]:
                 with ExitStack() as attempt:  # a failed attempt closes what it opened
-                    service = attempt.enter_context(open_service(settings))
-                    cipher = TranscriptCipher.from_settings(settings)
-                    store = TranscriptStore(make_engine(settings.sqlalchemy_url), cipher)
+                    services = attempt.enter_context(services_for(settings))
+                    services.chat()
+                    store = TranscriptStore(services.engine, transcript_cipher(settings))
                     stack.enter_context(attempt.pop_all())
-                    return service, store
+                    return services, store
 
-            service, store = await _wait_for_dependencies(open_all)
+            services, store = await _wait_for_dependencies(open_all)
+            services.start_anchoring()
+            service = services.chat()
             metrics = ApiMetrics(CollectorRegistry())
             notifier = Notifier()
             turns = TurnRunner(service, store, metrics, notifier, settings.api_turn_threads)
             app.state.api = ApiState(
                 settings=settings,
                 service=service,
+                gateway=services.gateway,
                 store=store,
                 tokens=TokenService.from_settings(settings),
                 limiter=limiter,
@@ -106,9 +136,13 @@ def create_app(settings: Settings, open_service: ServiceFactory = _open_service)
                 notifier=notifier,
                 turns=turns,
             )
+            stop_dispatch = services.dispatcher.start()  # every worker dispatches; row claims keep it once
+            sweeper = asyncio.create_task(sweep_forever(store, turns))  # lapsed turns, on any worker
             try:
                 yield
             finally:
+                sweeper.cancel()
+                await asyncio.to_thread(stop_dispatch)
                 await turns.drain()
                 if isinstance(counter, RedisCounter):
                     await counter.close()
@@ -128,6 +162,7 @@ def create_app(settings: Settings, open_service: ServiceFactory = _open_service)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(IpRateLimit, limiter=limiter)
     app.add_middleware(CatchAll)
+    app.add_middleware(SecurityHeaders, csp=content_security_policy(demo.WIDGET_DIR / "demo.html"))
     app.add_middleware(RequestLog)
     app.add_middleware(
         CORSMiddleware,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 import tempfile
@@ -28,13 +29,33 @@ def _settings() -> Settings:
         raise typer.Exit(code=2) from None
 
 
+DEMO_BANNER = (
+    "[bold yellow]DEMO MODE[/bold yellow]: demo secrets, /demo/token mints patient tokens for anyone and "
+    "/demo/patients lists the sandbox cohort. Never use it with real patient data."
+)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is a loopback interface (localhost, 127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
     forwarded_allow_ips: Annotated[
-        str, typer.Option("--forwarded-allow-ips", help="Proxies trusted for X-Forwarded-For.")
-    ] = "127.0.0.1",
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="Proxies trusted for X-Forwarded-For (default: CARECOORD_TRUSTED_PROXIES, i.e. none).",
+        ),
+    ] = None,
 ) -> None:
     """Run the patient API (sessions, streamed answers, widget, /docs, /metrics)."""
     import uvicorn
@@ -48,6 +69,16 @@ def serve(
     except ValueError as exc:
         err.print(f"[red]Cannot start the API:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(code=2) from None
+    if settings.demo_mode and not is_loopback(host):
+        err.print(
+            f"[red]Cannot start the API:[/red] demo mode mints tokens for anyone; it binds to loopback only, "
+            f"not {host!r}.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=2)
+    if settings.demo_mode:
+        err.print(DEMO_BANNER, soft_wrap=True)
+    proxies = forwarded_allow_ips if forwarded_allow_ips is not None else ",".join(settings.trusted_proxies)
     if workers > 1 and settings.redis_url is None:
         err.print(
             "[yellow]Several workers without CARECOORD_REDIS_URL: each worker counts rate limits on its own.[/yellow]",
@@ -67,8 +98,8 @@ def serve(
         workers=workers,
         access_log=False,
         log_config=log_config(),
-        proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
         timeout_graceful_shutdown=5,
     )
 

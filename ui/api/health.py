@@ -8,7 +8,6 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from tools.fhir import FhirGateway
 from ui.api.deps import StateDep
 from ui.api.errors import ErrorDetail
 from ui.api.metrics import exposition
@@ -33,8 +32,7 @@ class Readiness(BaseModel):
 
 
 def _fhir(api: ApiState) -> None:
-    settings = api.settings
-    FhirGateway(settings.fhir_url, timeout_s=min(settings.fhir_timeout_s, 3.0), attempts=1).capability()
+    api.gateway.probe(timeout_s=min(api.settings.fhir_timeout_s, 3.0))
 
 
 def _chroma(api: ApiState) -> None:

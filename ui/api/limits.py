@@ -118,16 +118,18 @@ class RateLimiter:
 
 
 class IpRateLimit:
-    """ASGI middleware applying the per-IP limit to the `/v1` API."""
+    """ASGI middleware applying the per-IP limit to the `/v1` API and the demo helpers (`/demo/`)."""
 
-    def __init__(self, app: ASGIApp, limiter: RateLimiter, prefix: str = "/v1/") -> None:
+    def __init__(
+        self, app: ASGIApp, limiter: RateLimiter, prefixes: tuple[str, ...] = ("/v1/", "/demo/")
+    ) -> None:
         self.app = app
         self.limiter = limiter
-        self.prefix = prefix
+        self.prefixes = prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
-        if scope["type"] == "http" and str(scope.get("path", "")).startswith(self.prefix):
+        if scope["type"] == "http" and str(scope.get("path", "")).startswith(self.prefixes):
             client = scope.get("client")
             try:
                 await self.limiter.check_ip(client[0] if client else "unknown")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from agent.service import ChatService
 from carecoord.settings import Settings
+from tools.fhir import FhirGateway
 from ui.api.auth import TokenService
 from ui.api.limits import RateLimiter
 from ui.api.metrics import ApiMetrics
@@ -20,6 +21,8 @@ class ApiState:
 
     settings: Settings
     service: ChatService
+    gateway: FhirGateway
+    """The process's one FHIR gateway (the chat service's); readiness probes through it."""
     store: TranscriptStore
     tokens: TokenService
     limiter: RateLimiter

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
-from agent.state import TurnState
+from agent.models import Plan
 
 STATUS_FILE = Path(__file__).with_name("status.yaml")
 
@@ -28,15 +28,10 @@ def status_lines() -> StatusLines:
     return StatusLines.model_validate(yaml.safe_load(STATUS_FILE.read_text(encoding="utf-8")))
 
 
-def progress(state: TurnState, question: str) -> list[str]:
-    """What this turn has been doing so far, in order; empty while its plan is not known yet.
-
-    `question` guards against reading the previous turn's plan before `screen` reset it.
-    """
-    if state.question != question or state.plan is None:
-        return []
+def plan_lines(plan: Plan) -> list[str]:
+    """What a turn with this plan is doing, in order: one line per known tool, then guidance."""
     copy = status_lines()
-    lines = [copy.tools[request.tool] for request in state.plan.tools if request.tool in copy.tools]
-    if state.plan.needs_guidance:
+    lines = [copy.tools[request.tool] for request in plan.tools if request.tool in copy.tools]
+    if plan.needs_guidance:
         lines.append(copy.guidance)
     return list(dict.fromkeys(lines))

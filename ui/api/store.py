@@ -10,14 +10,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from pydantic import ValidationError
 from sqlalchemy import Engine, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from carecoord.db import Base
-from ui.api.crypto import Sealed, TranscriptCipher
+from carecoord.chat_tables import ChatMessage, ChatThread
+from carecoord.keyring import Sealed, TranscriptCipher, TranscriptKeyError
+from carecoord.migrations import migrate
 from ui.api.events import EVENT_ADAPTER, ErrorEvent, MessageEvent, StoredEvent, ThreadEvent
-from ui.api.tables import ChatMessage, ChatThread
 
 TURN_LEASE = timedelta(seconds=15)
 """A turn lock not renewed for this long belongs to a worker that died; the next message may take it."""
@@ -40,6 +41,10 @@ class ThreadInfo:
     busy: bool
 
 
+UNREADABLE_CODE = "unreadable_entry"
+UNREADABLE_MESSAGE = "unreadable entry: this part of the conversation could not be decrypted"
+
+
 def _utc(moment: datetime) -> datetime:
     """SQLite hands datetimes back naive; they were written in UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -51,7 +56,7 @@ class TranscriptStore:
     def __init__(self, engine: Engine, cipher: TranscriptCipher) -> None:
         self.engine = engine
         self.cipher = cipher
-        Base.metadata.create_all(engine, tables=[ChatThread.__table__, ChatMessage.__table__])  # type: ignore[list-item]
+        migrate(engine)  # the chat tables are Alembic's, like every table (revision 0004)
 
     def ping(self) -> None:
         """Raise when the database does not answer (readiness)."""
@@ -114,6 +119,28 @@ class TranscriptStore:
                 .values(turn_started_at=datetime.now(UTC))
             )
             session.commit()
+
+    def lapsed_turns(self, limit: int = 20) -> list[tuple[ThreadInfo, datetime]]:
+        """Threads whose turn lock was not renewed for a lease (their worker died), with the lock's time."""
+        cutoff = datetime.now(UTC) - TURN_LEASE
+        query = select(ChatThread).where(ChatThread.turn_started_at < cutoff).limit(limit)
+        with Session(self.engine) as session:
+            return [
+                (ThreadInfo(row.id, row.patient_id, _utc(row.created_at), True), row.turn_started_at)
+                for row in session.scalars(query).all()
+                if row.turn_started_at is not None
+            ]
+
+    def take_over_turn(self, thread_id: str, held: datetime) -> bool:
+        """Take a lapsed turn lock (compare-and-set on its time): True for the one worker that wins it."""
+        with Session(self.engine) as session:
+            taken = session.execute(
+                update(ChatThread)
+                .where(ChatThread.id == thread_id, ChatThread.turn_started_at == held)
+                .values(turn_started_at=datetime.now(UTC))
+            )
+            session.commit()
+            return getattr(taken, "rowcount", 0) == 1
 
     def interrupt_stale_turn(self, thread: ThreadInfo) -> StoredEvent | None:
         """End a turn whose worker died (its lock was not renewed): release it and tell the patient.
@@ -205,5 +232,13 @@ class TranscriptStore:
             return ids or 0
 
     def _open(self, row: ChatMessage) -> StoredEvent:
-        plain = self.cipher.open(Sealed(row.key_id, row.ciphertext), f"{row.thread_id}:{row.type}")
-        return StoredEvent(id=row.id, created=_utc(row.created_at), event=EVENT_ADAPTER.validate_json(plain))
+        """The row's event, or a visible "unreadable entry" event when the row does not open.
+
+        A retired key, a row moved to another thread or damaged: the rest of the thread keeps working.
+        """
+        try:
+            plain = self.cipher.open(Sealed(row.key_id, row.ciphertext), f"{row.thread_id}:{row.type}")
+            event: ThreadEvent = EVENT_ADAPTER.validate_json(plain)
+        except (TranscriptKeyError, ValidationError, UnicodeDecodeError):
+            event = ErrorEvent(code=UNREADABLE_CODE, message=UNREADABLE_MESSAGE)
+        return StoredEvent(id=row.id, created=_utc(row.created_at), event=event)

@@ -3,8 +3,8 @@
 It replays stored events after the client's last id (`Last-Event-ID` on an `EventSource` retry, or
 `?after=`), then follows the store: woken at once by this worker's turns, re-reading every second for
 events other workers stored, and reading the checkpoint for clinicians' decisions while an
-escalation waits. Once a second it also ends a turn whose worker died (its lock was not renewed), so
-the patient hears that the answer was interrupted instead of waiting forever.
+escalation waits. A turn whose worker died is finished by the recovery sweep of any worker
+(`ui.api.recovery`); the stream shows what that stores like any other event.
 
 While the database is down the stream stays open and keeps trying; it resumes when the store answers.
 """
@@ -32,9 +32,12 @@ MAX_STREAM_S = 600.0
 
 
 def _watch_turn(api: ApiState, thread: ThreadInfo) -> bool:
-    """Store new decisions and end a dead worker's turn; True when anything new was stored."""
-    decided = sync_decisions(api.service, api.store, thread)
-    return bool(decided) or api.store.interrupt_stale_turn(thread) is not None
+    """Store new decisions; True when anything new was stored.
+
+    A dead worker's turn is not ended here: the recovery sweep (`ui.api.recovery`) finishes it from its
+    checkpoint, and the stream shows the recovered answer (or `turn_interrupted`) when it is stored.
+    """
+    return bool(sync_decisions(api.service, api.store, thread))
 
 
 async def thread_events(

@@ -1,11 +1,12 @@
 """`TurnRunner`: runs patient turns off the event loop and stores what the stream shows.
 
-`ChatService.turn` is synchronous, so each turn runs in a worker thread of a bounded pool; while it
-runs, the thread's checkpoint is read every few hundred milliseconds to turn the plan's tools into
-status lines. The caller holds the thread's turn lock (one turn at a time per thread, across workers);
+`ChatService.run_turn` is synchronous, so each turn runs in a worker thread of a bounded pool; it calls
+back as each node of the graph finishes (LangGraph's update stream), and the plan's tools become status
+lines the moment the plan is known — no checkpoint is read while the turn runs. The caller holds the thread's turn lock (one turn at a time per thread, across workers);
 the runner renews it while the turn runs and releases it when the turn ends, however it ends. If this
-process dies mid-turn, the lock lapses, a stream tells the patient, and the next message first
-finishes the interrupted turn from its checkpoint (`ChatService.recover`).
+process dies mid-turn, the lock lapses and the recovery sweep of any worker (`ui.api.recovery`) takes it
+over and finishes the turn from its checkpoint (`ChatService.recover`), filing its escalation without
+waiting for the patient; a new message arriving first finishes it the same way before its own turn.
 """
 
 from __future__ import annotations
@@ -14,8 +15,12 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any
 
+from agent.progress import TurnOutcome, TurnStep
 from agent.result import ChatResult
 from agent.service import ChatService
 from agent.state import TurnState
@@ -24,11 +29,10 @@ from tools.errors import FhirError, PatientIsolationError
 from ui.api.events import AnswerEvent, ErrorEvent, EscalationEvent, StatusEvent, ThreadEvent
 from ui.api.metrics import ApiMetrics
 from ui.api.notify import Notifier
-from ui.api.status import progress, status_lines
-from ui.api.store import LEASE_RENEW_S, ThreadInfo, TranscriptStore
+from ui.api.status import plan_lines, status_lines
+from ui.api.store import INTERRUPTED, LEASE_RENEW_S, ThreadInfo, TranscriptStore
 
 log = logging.getLogger("carecoord.api")
-PROGRESS_POLL_S = 0.25
 FAILURES = {
     "fhir_unavailable": "Your health record could not be reached just now. Please try again in a minute.",
     "turn_refused": "This request could not be completed safely.",
@@ -73,13 +77,27 @@ class TurnRunner:
         await asyncio.to_thread(self.store.append, thread, event)
         self.notifier.poke(thread.id)
 
+    def resume(self, thread: ThreadInfo) -> None:
+        """Finish, in the background, a turn a dead worker left half-done (its lock now held here).
+
+        No escalation waits for the patient's next message: the recovery sweep calls this for every
+        lapsed turn, on whichever worker wins its lock.
+        """
+        task = asyncio.get_running_loop().create_task(self._settle(thread, self._resumed(thread)))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def run(self, thread: ThreadInfo, text: str) -> None:
         """One turn: status lines, then the answer and any escalation, or an error event."""
+        await self._settle(thread, self._turn(thread, text, time.perf_counter()))
+
+    async def _settle(self, thread: ThreadInfo, work: Coroutine[Any, Any, list[ThreadEvent]]) -> None:
+        """Hold the turn's lease while `work` runs; store its closing events (or an error) and release."""
         started = time.perf_counter()
         finished = False
         lease = asyncio.create_task(self._hold_lease(thread))
         try:
-            closing = await self._turn(thread, text, started)
+            closing = await work
         except FhirError as exc:
             closing = self._failed(thread, "fhir_unavailable", started, exc)
         except PatientIsolationError as exc:
@@ -127,13 +145,26 @@ class TurnRunner:
             closing.append(EscalationEvent(**result.escalation.model_dump(), summary=summary))
         return closing
 
+    async def _resumed(self, thread: ThreadInfo) -> list[ThreadEvent]:
+        """The closing events of a recovered turn: its answer and escalation, or `turn_interrupted`.
+
+        `turn_interrupted` when there was nothing to finish (the worker died before the first checkpoint).
+        """
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(self.pool, self.service.recover, thread.patient_id, thread.id)
+        if result is None:
+            return [INTERRUPTED]
+        state = await asyncio.to_thread(self.service.state, thread.id)
+        log.info("turn thread=%s recovered from its checkpoint worker=%d swept", thread.id, os.getpid())
+        return self._closing(result, state, recovered=True)
+
     async def _recover(self, thread: ThreadInfo) -> None:
         """Finish and store a turn a dead worker left half-done, before the new message's turn."""
         loop = asyncio.get_running_loop()
         result = await loop.run_in_executor(self.pool, self.service.recover, thread.patient_id, thread.id)
         if result is None:
             return
-        state = await asyncio.to_thread(self.service.state, thread.id)
+        state = await asyncio.to_thread(self.service.state, thread.id)  # rare: only after a dead worker
         for event in self._closing(result, state, recovered=True):
             await self._emit(thread, event)
         log.info("turn thread=%s recovered from its checkpoint worker=%d", thread.id, os.getpid())
@@ -141,22 +172,29 @@ class TurnRunner:
     async def _turn(self, thread: ThreadInfo, text: str, started: float) -> list[ThreadEvent]:
         """Run the turn, streaming status lines; returns the closing events (answer, escalation)."""
         loop = asyncio.get_running_loop()
-        said: list[str] = []
         log.info("turn start thread=%s worker=%d", thread.id, os.getpid())
         await self._recover(thread)
         await self._emit(thread, StatusEvent(text=status_lines().reading))
-        turn = loop.run_in_executor(self.pool, self.service.turn, thread.patient_id, text, thread.id)
-        while not turn.done():
-            await asyncio.wait({turn}, timeout=PROGRESS_POLL_S)
-            if not turn.done():
-                await self._report_progress(thread, text, said)
-        result = turn.result()
-        state = await asyncio.to_thread(self.service.state, thread.id)
-        lines = [line for line in progress(state, text) if line not in said]
+        steps: asyncio.Queue[TurnStep] = asyncio.Queue()
+
+        def on_step(step: TurnStep) -> None:  # called on the pool's thread
+            loop.call_soon_threadsafe(steps.put_nowait, step)
+
+        run = partial(self.service.run_turn, thread.patient_id, text, thread.id, on_step)
+        turn: asyncio.Future[TurnOutcome] = loop.run_in_executor(self.pool, run)
+        said: list[str] = []
+        while not turn.done() or not steps.empty():
+            step = asyncio.ensure_future(steps.get())
+            waiting: set[asyncio.Future[TurnOutcome] | asyncio.Future[TurnStep]] = {turn, step}
+            await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            if not step.done():
+                step.cancel()
+                continue
+            await self._report_progress(thread, step.result(), said)
+        outcome = turn.result()
+        result, state = outcome.result, outcome.state
         if result.escalation is not None:
-            lines.append(status_lines().escalation)
-        for line in lines:  # what a fast turn did before anyone could watch it
-            await self._emit(thread, StatusEvent(text=line))
+            await self._emit(thread, StatusEvent(text=status_lines().escalation))
         closing = self._closing(result, state)
         seconds = time.perf_counter() - started
         self.metrics.observe(result, seconds)
@@ -170,11 +208,12 @@ class TurnRunner:
         )
         return closing
 
-    async def _report_progress(self, thread: ThreadInfo, text: str, said: list[str]) -> None:
-        """Status lines for the tools the turn has run so far (skipped while the store is down)."""
+    async def _report_progress(self, thread: ThreadInfo, step: TurnStep, said: list[str]) -> None:
+        """Status lines for what the plan will do (skipped while the store is down)."""
+        if step.plan is None:
+            return
         try:
-            state = await asyncio.to_thread(self.service.state, thread.id)
-            for line in progress(state, text):
+            for line in plan_lines(step.plan):
                 if line not in said:
                     said.append(line)
                     await self._emit(thread, StatusEvent(text=line))

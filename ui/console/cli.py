@@ -6,6 +6,7 @@ own and no wrapper process is left behind.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -50,11 +51,24 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "CARECOORD_DATA_DIR": str(settings.data_dir),
         "CARECOORD_FHIR_URL": settings.fhir_url,
         "CARECOORD_REASONER": settings.reasoner,
+        "CARECOORD_REFILL_REPEATS": str(settings.refill_repeats),
     }
     if settings.database_url:
         env["CARECOORD_DATABASE_URL"] = settings.database_url
     if settings.vector_cache_dir:
         env["CARECOORD_VECTOR_CACHE_DIR"] = str(settings.vector_cache_dir)
+    if settings.transcript_keys:
+        keys = {key_id: secret.get_secret_value() for key_id, secret in settings.transcript_keys.items()}
+        env["CARECOORD_TRANSCRIPT_KEYS"] = json.dumps(keys)
+        env["CARECOORD_TRANSCRIPT_KEY_ID"] = settings.transcript_key_id
+    if settings.audit_key is not None:
+        env["CARECOORD_AUDIT_KEY"] = settings.audit_key.get_secret_value()
+        retired = [key.get_secret_value() for key in settings.audit_retired_keys]
+        env["CARECOORD_AUDIT_RETIRED_KEYS"] = json.dumps(retired)
+    env["CARECOORD_AUDIT_ANCHOR_PATH"] = str(settings.audit_anchors)
+    env["CARECOORD_REQUIRE_MFA"] = "1" if settings.require_mfa else "0"
+    if settings.demo_mode:
+        env["CARECOORD_DEMO_MODE"] = "1"
     return env
 
 
@@ -67,8 +81,14 @@ def console(
     """Serve the clinician console (queue, item review, audit, metrics)."""
     from carecoord.settings import get_settings
     from tools.sandbox.daemon import answers
+    from ui.api.cli import DEMO_BANNER, is_loopback
 
     settings = get_settings()
+    if settings.demo_mode and not is_loopback(address):
+        err.print(f"[red]Demo mode serves the console on loopback only, not {address!r}.[/red]")
+        raise typer.Exit(code=2)
+    if settings.demo_mode:
+        err.print(DEMO_BANNER, soft_wrap=True)
     if not answers(settings.fhir_url.rstrip("/"), timeout_s=2.0):
         err.print(
             f"[yellow]No FHIR server answers at {settings.fhir_url}: patient panels and approvals will fail "

@@ -20,6 +20,7 @@ KIND_LABEL = {
 
 STATUS_COLOUR = {
     "pending": "blue",
+    "notifying": "red",
     "notified": "orange",
     "acknowledged": "violet",
     "approved": "green",

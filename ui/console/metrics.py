@@ -13,7 +13,7 @@ from datetime import datetime
 
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the environment
 
-OPEN_STATUSES = ("pending", "notified")
+OPEN_STATUSES = ("pending", "notifying", "notified")
 """Statuses that still wait for a clinician."""
 
 

@@ -1,19 +1,21 @@
 """The console's edge: settings from the environment and the long-lived services built from them.
 
-Streamlit reruns page scripts on every click, so the review service (database engine, agent for
-delivering decisions) is opened once per server process and settings, and shared by every session.
+Streamlit reruns page scripts on every click, so the process's services (database engine, FHIR gateway,
+the thread store decisions are delivered through) are opened once per server process and settings, by
+the composition root, and shared by every session.
 """
 
 from __future__ import annotations
 
 import atexit
 from contextlib import ExitStack
+from typing import Any
 
 import streamlit as st
 
-from carecoord.app_services import open_review_service
 from carecoord.review.service import ReviewService
 from carecoord.settings import Settings
+from carecoord.wiring import Services, open_services
 from tools.errors import FhirError, PatientIsolationError
 from tools.fhir import FhirGateway
 from tools.record import PatientRecord
@@ -25,37 +27,60 @@ def console_settings() -> Settings:
     return Settings()
 
 
+def services() -> Services:
+    """The shared services for the current settings."""
+    settings = console_settings()
+    return _open_services(settings.model_dump_json(), settings)
+
+
 def review_service() -> ReviewService:
     """The shared review service for the current settings."""
-    settings = console_settings()
-    return _open_review_service(settings.model_dump_json(), settings)
+    return services().review
 
 
 @st.cache_resource(show_spinner="Opening the review queue…")
-def _open_review_service(key: str, _settings: Settings) -> ReviewService:
-    """Enter `open_review_service` once per settings `key`; closed when the process exits."""
+def _open_services(key: str, _settings: Settings) -> Services:
+    """Enter `open_services` once per settings `key`; closed when the process exits."""
     stack = ExitStack()
-    service = stack.enter_context(open_review_service(_settings))
+    opened = stack.enter_context(open_services(_settings))
+    opened.start_anchoring()
     atexit.register(stack.close)
-    return service
+    return opened
+
+
+def patient_panel(patient_id: str) -> PatientPanel:
+    """The patient panel, cached for a minute so reruns of one item do not refetch it."""
+    gateway = services().gateway
+    return _patient_panel(patient_id, gateway.base_url, gateway)
 
 
 @st.cache_data(ttl=60, show_spinner="Reading the patient's record…")
-def patient_panel(patient_id: str, fhir_url: str, timeout_s: float, attempts: int) -> PatientPanel:
-    """The patient panel, cached for a minute so reruns of one item do not refetch it."""
-    record = PatientRecord(FhirGateway(fhir_url, timeout_s=timeout_s, attempts=attempts), patient_id)
-    return load_panel(record)
+def _patient_panel(patient_id: str, server: str, _gateway: FhirGateway) -> PatientPanel:
+    """Cached per patient and server (the gateway itself is not hashed)."""
+    return load_panel(PatientRecord(_gateway, patient_id))
 
 
-def patient_name(patient_id: str, settings: Settings) -> str:
+def written_resource(reference: str | None) -> dict[str, Any] | None:
+    """The resource an approval wrote, as the EHR holds it now; None if none or unreadable."""
+    if not reference or "/" not in reference:
+        return None
+    kind, _, resource_id = reference.partition("/")
+    try:
+        return services().gateway.read(kind, resource_id)
+    except FhirError:
+        return None
+
+
+def patient_name(patient_id: str) -> str:
     """The patient's name for lists; their id when the record cannot be read right now."""
     try:
-        return _patient_name(patient_id, settings.fhir_url, settings.fhir_timeout_s)
+        gateway = services().gateway
+        return _patient_name(patient_id, gateway.base_url, gateway)
     except (FhirError, PatientIsolationError):
         return patient_id
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def _patient_name(patient_id: str, fhir_url: str, timeout_s: float) -> str:
+def _patient_name(patient_id: str, server: str, _gateway: FhirGateway) -> str:
     """Names change rarely; a failed read raises and so is not cached."""
-    return PatientRecord(FhirGateway(fhir_url, timeout_s=timeout_s, attempts=1), patient_id).summary().name
+    return PatientRecord(_gateway, patient_id).summary().name

@@ -1,6 +1,6 @@
 """The signed-in clinician of this browser session, typed, plus the notice a decision leaves behind.
 
-Every page calls `require_user()` first: without a signed-in user it draws the sign-in form and
+Every page calls `login.require_user()` first: without a signed-in user it draws the sign-in form and
 stops the script, so no page can show queue data before login.
 """
 
@@ -40,25 +40,6 @@ def sign_out() -> None:
     """Forget the user and anything shown on their behalf."""
     for key in list(st.session_state.keys()):
         del st.session_state[key]
-
-
-def require_user() -> User:
-    """The signed-in user (shown in the sidebar with a sign-out button); otherwise the sign-in form.
-
-    Without a user this draws the form and stops the run, so nothing after the call can show data.
-    """
-    user = current_user()
-    if user is None:
-        from ui.console.login import login_form
-
-        login_form()
-        st.stop()
-    with st.sidebar:
-        st.caption(f"Signed in as **{user.shown_as}** ({user.name}, {user.role})")
-        if st.button("Sign out", key="sign_out", icon=":material/logout:"):
-            sign_out()
-            st.rerun()
-    return user
 
 
 def leave_notice(notice: Notice) -> None:

@@ -4,7 +4,7 @@
  *
  * A launcher bubble opens a chat panel bound to the token's patient. Answers stream over
  * Server-Sent Events (status lines, answers with numbered citations, escalation cards that change
- * live when a clinician decides, an emergency banner). A dropped stream reconnects (EventSource
+ * live when a clinician decides, an emergency banner on the emergent answer itself). A dropped stream reconnects (EventSource
  * retry, then a fresh stream after re-reading the history), so nothing is lost or shown twice.
  * All server text goes in through textContent, never as HTML.
  */
@@ -21,6 +21,7 @@
   };
   var PENDING_TEXT = "Sent to your care team — awaiting review";
   var NOTIFIED_TEXT = "Your care team has been alerted";
+  var NOTIFYING_TEXT = "Your care team is being alerted";
   var CARD_TITLES = {
     emergency: "Emergency alert",
     clinical_question: "Your question for the care team",
@@ -64,14 +65,50 @@
     }
   }
 
+  var POSITIONS = ["bottom-right", "bottom-left", "top-right", "top-left"];
+  var MIN_PANEL_PX = 260;
+  var CONTROLS = "a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex='-1'])";
+
+  function overlaps(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+
+  /*
+   * Sources shown once per record resource type and date ("Your medication list, updated 2026-11-01"
+   * for ten prescriptions is one source), knowledge passages once per passage. Returns the sources to
+   * list, numbered 1..k in order, and `number[n]`: the shown number of every original citation n.
+   */
+  function groupSources(citations) {
+    var shown = [];
+    var byKey = {};
+    var number = {};
+    (citations || []).forEach(function (c) {
+      var type = String(c.id || "").split("/")[0];
+      var key = c.kind === "fhir" ? "fhir|" + type + "|" + c.title : "knowledge|" + c.id + "|" + c.quote;
+      if (!byKey[key]) {
+        byKey[key] = { n: shown.length + 1, kind: c.kind, title: c.title, quotes: [], ids: [] };
+        shown.push(byKey[key]);
+      }
+      var group = byKey[key];
+      if (group.ids.indexOf(c.id) < 0) group.ids.push(c.id);
+      if (group.quotes.indexOf(c.quote) < 0) group.quotes.push(c.quote);
+      number[c.n] = group.n;
+    });
+    return { shown: shown, number: number };
+  }
+
   function Widget(options) {
     this.api = options.api.replace(/\/+$/, "");
     this.token = options.token;
     this.title = options.title || "Care team chat";
+    this.position = POSITIONS.indexOf(options.position) >= 0 ? options.position : "bottom-right";
+    this.size = { width: options.width, height: options.height, x: options.offsetX, y: options.offsetY };
+    this.avoid = options.avoid !== false;
     this.storageKey = "carecoord:thread:" + this.api + ":" + tokenPatient(this.token);
     this.threadId = null;
     this.lastId = 0;
     this.seen = {};
+    this.live = false; // false while a reload replays the history: old emergencies are not re-announced
     this.cards = {};
     this.stream = null;
     this.failures = 0;
@@ -84,7 +121,16 @@
   Widget.prototype.build = function () {
     var self = this;
     var uid = "cc-" + Math.random().toString(36).slice(2, 8);
-    this.root = el("div", { className: "cc-root", "data-carecoord": "widget" });
+    this.root = el("div", {
+      className: "cc-root cc-" + this.position.split("-")[0] + " cc-" + this.position.split("-")[1],
+      "data-carecoord": "widget",
+      "data-position": this.position
+    });
+    var vars = { width: "--cc-width", height: "--cc-height", x: "--cc-offset-x", y: "--cc-offset-y" };
+    Object.keys(vars).forEach(function (name) {
+      var value = self.size[name];
+      if (value) self.root.style.setProperty(vars[name], /^\d+$/.test(String(value)) ? value + "px" : String(value));
+    });
     this.launcher = el("button", {
       className: "cc-launcher",
       type: "button",
@@ -105,14 +151,7 @@
       el("h2", { className: "cc-title", id: uid + "-title", text: this.title }),
       close
     ]);
-    this.banner = el("div", { className: "cc-emergency", role: "alert", hidden: "hidden" }, [
-      el("p", { className: "cc-emergency-text", text: "This could be an emergency. Get help now:" }),
-      el("div", { className: "cc-emergency-actions" }, [
-        el("a", { className: "cc-call", href: "tel:911", text: "Call 911" }),
-        el("a", { className: "cc-call cc-call-988", href: "tel:988", text: "Call or text 988" })
-      ])
-    ]);
-    this.log = el("ol", {
+    this.log = el("div", {
       className: "cc-log",
       role: "log",
       "aria-live": "polite",
@@ -136,7 +175,6 @@
       this.send
     ]);
     this.panel.appendChild(header);
-    this.panel.appendChild(this.banner);
     this.panel.appendChild(this.log);
     this.panel.appendChild(this.status);
     this.panel.appendChild(this.notice);
@@ -162,10 +200,46 @@
       event.preventDefault();
       self.submit();
     });
+    this.onResize = function () { self.fit(); };
+    window.addEventListener("resize", this.onResize);
+  };
+
+  /*
+   * Keep the open panel off the host page's own controls: shorten it until its edge clears every visible
+   * control it would cover; when that leaves too little room, try the other side of the page.
+   */
+  Widget.prototype.fit = function () {
+    if (this.panel.hidden || !this.avoid) return;
+    var panel = this.panel;
+    var root = this.root;
+    var side = this.position.split("-")[1];
+    var other = side === "right" ? "left" : "right";
+    var top = this.position.indexOf("top") === 0;
+    var controls = Array.prototype.filter.call(document.querySelectorAll(CONTROLS), function (node) {
+      return !root.contains(node) && node.getClientRects().length > 0;
+    }).map(function (node) { return node.getBoundingClientRect(); });
+    var attempt = function (where) {
+      root.classList.remove("cc-left", "cc-right");
+      root.classList.add("cc-" + where);
+      panel.style.height = "";
+      var box = panel.getBoundingClientRect();
+      var hit = controls.filter(function (c) { return overlaps(box, c); });
+      if (!hit.length) return true;
+      var edge = top
+        ? Math.min.apply(null, hit.map(function (c) { return c.top; })) - 8 - box.top
+        : box.bottom - (Math.max.apply(null, hit.map(function (c) { return c.bottom; })) + 8);
+      if (edge < MIN_PANEL_PX) return false;
+      panel.style.height = edge + "px";
+      return true;
+    };
+    if (window.innerWidth <= 480) return; // a phone: the panel is full screen, over everything, by design
+    if (!attempt(side) && !attempt(other)) attempt(side);
+    root.setAttribute("data-side", root.classList.contains("cc-left") ? "left" : "right");
   };
 
   Widget.prototype.open = function () {
     this.panel.hidden = false;
+    this.fit();
     this.launcher.setAttribute("aria-expanded", "true");
     this.launcher.setAttribute("aria-label", "Close chat with your care team");
     this.input.focus();
@@ -223,6 +297,7 @@
     var self = this;
     return this.request("POST", "/v1/sessions").then(function (session) {
       self.threadId = session.thread_id;
+      self.live = true;
       try { window.sessionStorage.setItem(self.storageKey, self.threadId); } catch (err) { /* private mode */ }
     });
   };
@@ -233,6 +308,7 @@
     return this.request("GET", "/v1/threads/" + encodeURIComponent(threadId)).then(function (history) {
       self.threadId = history.thread_id;
       history.events.forEach(function (stored) { self.apply(stored); });
+      self.live = true; // what arrives after the first history read happened while this page was open
       self.setBusy(history.busy);
       if (!history.busy) self.setStatus("");
     });
@@ -346,7 +422,7 @@
 
   Widget.prototype.addBubble = function (who, children, id) {
     var labels = { patient: "You", assistant: "Assistant", careteam: "Care team", error: "Assistant" };
-    var item = el("li", { className: "cc-msg cc-" + who, "data-event-id": String(id) }, [
+    var item = el("div", { className: "cc-msg cc-" + who, "data-event-id": String(id) }, [
       el("span", { className: "cc-visually-hidden", text: labels[who] + ": " })
     ]);
     var body = el("div", { className: "cc-bubble" }, children);
@@ -357,20 +433,22 @@
   };
 
   Widget.prototype.renderAnswer = function (answer, id) {
-    var self = this;
     var prefix = "cc-src-" + id + "-";
     var text = el("p", { className: "cc-answer" });
     var parts = String(answer.answer).split(/(\[\d+\])/);
-    var known = {};
-    (answer.citations || []).forEach(function (c) { known[c.n] = c; });
+    var sources = groupSources(answer.citations);
+    var previous = null;
     parts.forEach(function (part) {
       var match = /^\[(\d+)\]$/.exec(part);
-      if (match && known[match[1]]) {
-        var n = match[1];
+      if (match && sources.number[match[1]]) {
+        var n = sources.number[match[1]];
+        if (n === previous) return; // "[1][1]" after grouping reads as one marker
+        previous = n;
+        var source = sources.shown[n - 1];
         var ref = el("a", {
           className: "cc-cite",
           href: "#" + prefix + n,
-          "aria-label": "Source " + n + ": " + known[n].title,
+          "aria-label": "Source " + n + ": " + source.title,
           text: "[" + n + "]"
         });
         ref.addEventListener("click", function (event) {
@@ -383,39 +461,62 @@
         });
         text.appendChild(ref);
       } else if (part) {
+        if (/\S/.test(part)) previous = null;
         text.appendChild(document.createTextNode(part.replace(/\s+$/, " ")));
       }
     });
     var children = [text];
-    if (answer.citations && answer.citations.length) {
+    if (sources.shown.length) {
       var list = el("ol", { className: "cc-sources", "aria-label": "Sources" });
-      answer.citations.forEach(function (c) {
-        var quote = el("blockquote", { className: "cc-quote", text: c.quote });
-        var details = el("details", {}, [
-          el("summary", { text: "[" + c.n + "] " + c.title }),
-          quote
-        ]);
-        list.appendChild(el("li", { id: prefix + c.n, className: "cc-source cc-source-" + c.kind }, [details]));
+      sources.shown.forEach(function (source) {
+        var body = source.kind === "fhir"
+          ? el("p", {
+            className: "cc-record",
+            text: source.ids.length === 1 ? "From your health record." : source.ids.length + " entries from your health record."
+          })
+          : el("blockquote", { className: "cc-quote", text: source.quotes[0] });
+        var details = el("details", {}, [el("summary", { text: "[" + source.n + "] " + source.title }), body]);
+        list.appendChild(el("li", {
+          id: prefix + source.n,
+          className: "cc-source cc-source-" + source.kind,
+          "data-count": String(source.ids.length)
+        }, [details]));
       });
       children.push(list);
     }
-    this.addBubble("assistant", children, id);
-    if (answer.escalation && answer.escalation.level === "emergent") this.showEmergency();
+    var emergent = answer.escalation && answer.escalation.level === "emergent";
+    if (emergent) children.unshift(emergencyBanner(this.live));
+    var item = this.addBubble("assistant", children, id);
+    if (!emergent) return;
+    item.setAttribute("data-emergency", "true");
+    var call = item.querySelector(".cc-call");
+    if (this.live && call) call.focus();
   };
 
-  Widget.prototype.showEmergency = function () {
-    this.banner.hidden = false;
-    this.root.setAttribute("data-emergency", "true");
-    var call = this.banner.querySelector(".cc-call");
-    if (call) call.focus();
-  };
+  /*
+   * The 911 / 988 banner belongs to the emergent answer that raised it (issue 13 item 7): it is drawn
+   * inside that message, so a later "is pizza ok?" answer and a reload never show it on anything else.
+   * Only an emergency arriving now is announced (role=alert) and takes focus; one replayed from the
+   * history on reload is still shown on its message, quietly.
+   */
+  function emergencyBanner(live) {
+    return el("div", live
+      ? { className: "cc-emergency", role: "alert" }
+      : { className: "cc-emergency", role: "group", "aria-label": "Emergency" }, [
+      el("p", { className: "cc-emergency-text", text: "This could be an emergency. Get help now:" }),
+      el("div", { className: "cc-emergency-actions" }, [
+        el("a", { className: "cc-call", href: "tel:911", text: "Call 911" }),
+        el("a", { className: "cc-call cc-call-988", href: "tel:988", text: "Call or text 988" })
+      ])
+    ]);
+  }
 
   Widget.prototype.renderCard = function (escalation, id) {
     var pending = escalation.status === "pending";
     var state = el("p", {
       className: "cc-card-state",
       text: pending ? PENDING_TEXT : escalation.status === "notified" ? NOTIFIED_TEXT :
-        (OUTCOME_TEXT[escalation.status] || escalation.status)
+        escalation.status === "notifying" ? NOTIFYING_TEXT : (OUTCOME_TEXT[escalation.status] || escalation.status)
     });
     var card = el("div", {
       className: "cc-card",
@@ -447,6 +548,7 @@
   };
 
   Widget.prototype.destroy = function () {
+    window.removeEventListener("resize", this.onResize);
     clearTimeout(this.reconnectTimer);
     if (this.stream) this.stream.close();
     if (this.root.parentNode) this.root.parentNode.removeChild(this.root);
@@ -481,7 +583,19 @@
     var apiUrl = script.getAttribute("data-api");
     var token = script.getAttribute("data-token");
     if (apiUrl && token) {
-      var mount = function () { api.mount({ api: apiUrl, token: token, title: script.getAttribute("data-title") }); };
+      var mount = function () {
+        api.mount({
+          api: apiUrl,
+          token: token,
+          title: script.getAttribute("data-title"),
+          position: script.getAttribute("data-position"),
+          width: script.getAttribute("data-width"),
+          height: script.getAttribute("data-height"),
+          offsetX: script.getAttribute("data-offset-x"),
+          offsetY: script.getAttribute("data-offset-y"),
+          avoid: script.getAttribute("data-avoid-controls") !== "false"
+        });
+      };
       if (document.body) mount();
       else document.addEventListener("DOMContentLoaded", mount);
     }

@@ -19,15 +19,16 @@ from sqlalchemy import Engine
 
 from agent.checkpoints import open_checkpointer
 from agent.service import ChatService
+from agent.threads import Threads
 from carecoord.audit import AuditLog
 from carecoord.db import make_engine
 from carecoord.review.queue import ReviewQueue
 from carecoord.review.service import ReviewService
 from carecoord.review.tasks import TaskMirror
-from carecoord.review.transcripts import CheckpointTranscripts
 from carecoord.settings import Settings
 from carecoord.users import UserStore
-from tests.fixtures.agent import SeededSandbox
+from carecoord.wiring import transcript_cipher
+from tests.fixtures.agent import SeededSandbox, session_keyring
 from tools.fhir import FhirGateway
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
@@ -75,7 +76,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_availa
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     """An engine on the test's database, disposed after."""
-    made = make_engine(database_url)
+    made = make_engine(database_url, session_keyring())
     yield made
     made.dispose()
 
@@ -108,19 +109,23 @@ def world(
     """Queue, audit, users and checkpoints in the test's own database; the agent's services are shared."""
     settings = agent_settings.model_copy(update={"database_url": database_url})
     with ExitStack() as stack:
-        engine = make_engine(database_url)
+        keyring = transcript_cipher(settings)
+        engine = make_engine(database_url, keyring)
         stack.callback(engine.dispose)
         audit = AuditLog(engine)
         gateway = FhirGateway(settings.fhir_url, settings.fhir_timeout_s, settings.fhir_retries)
         checkpoint_dir = tmp_path / "checkpoints"
         checkpoint_url = database_url if database_url.startswith("postgresql") else None
-        transcripts = CheckpointTranscripts(checkpoint_url, checkpoint_dir)
-        stack.callback(transcripts.close)
-        queue = ReviewQueue(engine, tasks=TaskMirror(gateway), audit=audit, transcripts=transcripts)
+        checkpointer = stack.enter_context(open_checkpointer(checkpoint_url, checkpoint_dir, keyring))
+        # The review side reads transcripts and resumes threads through the checkpoints alone,
+        # as the console and the review CLI do; the chat service shares the same store.
+        threads = Threads(checkpointer)
+        queue = ReviewQueue(engine, tasks=TaskMirror(gateway), audit=audit, transcripts=threads)
         users = UserStore(engine, rounds=FAST_BCRYPT)
-        checkpointer = stack.enter_context(open_checkpointer(checkpoint_url, checkpoint_dir))
-        chat = ChatService(replace(chat_service.services, escalations=queue), checkpointer, audit=audit)
-        service = stack.enter_context(ReviewService(queue, audit, users, settings, chat))
+        chat = ChatService(
+            replace(chat_service.services, escalations=queue, gateway=gateway), checkpointer, audit=audit
+        )
+        service = stack.enter_context(ReviewService(queue, audit, users, gateway, threads))
         users.add("drlee", "correct horse", "clinician", "Dr. Lee")
         users.add("drkim", "battery staple", "clinician", "Dr. Kim")
         users.add("admin", "admin password", "admin")

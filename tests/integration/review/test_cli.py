@@ -12,6 +12,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,10 @@ import pytest
 
 from agent.checkpoints import open_checkpointer
 from agent.service import ChatService
+from carecoord.mfa import current_code
 from carecoord.review.tasks import REVIEW_IDENTIFIER_SYSTEM
 from carecoord.settings import Settings
+from carecoord.wiring import transcript_cipher
 from tests.fixtures.agent import SeededSandbox
 from tools.drafts import DRAFT_IDENTIFIER_SYSTEM
 
@@ -36,6 +39,10 @@ def _env(settings: Settings, database: Path) -> dict[str, str]:
         CARECOORD_VECTOR_CACHE_DIR=str(settings.vectors_cache),
         CARECOORD_DATABASE_URL=f"sqlite:///{database}",
         CARECOORD_REASONER="offline",
+        CARECOORD_TRANSCRIPT_KEYS=json.dumps(
+            {k: v.get_secret_value() for k, v in settings.transcript_keys.items()}
+        ),
+        CARECOORD_TRANSCRIPT_KEY_ID=settings.transcript_key_id,
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
         ANONYMIZED_TELEMETRY="False",
@@ -105,11 +112,33 @@ def test_refill_from_chat_to_approval_through_the_cli(
     identifier = f"{DRAFT_IDENTIFIER_SYSTEM}|{json.loads(shown.stdout)['draft']['identifier']}"
     assert _search(seeded_sandbox.url, "MedicationRequest", identifier) == []
 
-    refused = carecoord("review", "approve", escalation["id"], "--as", "mallory")
-    assert refused.returncode == 1 and "unknown user 'mallory'" in refused.stderr
+    refused = carecoord(
+        "review", "approve", escalation["id"], "--as", "mallory", "--password-stdin", stdin="x\n"
+    )
+    assert refused.returncode == 1 and "authentication failed for 'mallory'" in refused.stderr
     assert "Traceback" not in refused.stderr
+    # Issue 15: a decision in drlee's name needs drlee's password; without it nothing is written.
+    for attempt in (
+        carecoord(
+            "review", "approve", escalation["id"], "--as", "drlee", "--password-stdin", stdin="guess\n"
+        ),
+        carecoord("review", "approve", escalation["id"], "--as", "drlee", stdin=""),
+    ):
+        assert attempt.returncode == 1 and "authentication failed for 'drlee'" in attempt.stderr, (
+            attempt.stderr
+        )
+    assert _search(seeded_sandbox.url, "MedicationRequest", identifier) == []
 
-    approved = carecoord("review", "approve", escalation["id"], "--as", "drlee", "--json")
+    approved = carecoord(
+        "review",
+        "approve",
+        escalation["id"],
+        "--as",
+        "drlee",
+        "--json",
+        "--password-stdin",
+        stdin="correct horse\n",
+    )
     assert approved.returncode == 0, approved.stderr
     outcome = json.loads(approved.stdout)
     [written] = _search(seeded_sandbox.url, "MedicationRequest", identifier)
@@ -117,12 +146,15 @@ def test_refill_from_chat_to_approval_through_the_cli(
     [task] = _search(seeded_sandbox.url, "Task", f"{REVIEW_IDENTIFIER_SYSTEM}|{escalation['id']}")
     assert task["status"] == "completed" and task["focus"]["reference"] == outcome["fhir_reference"]
 
-    with open_checkpointer(None, agent_settings.data_dir) as checkpointer:
+    with open_checkpointer(None, agent_settings.data_dir, transcript_cipher(agent_settings)) as checkpointer:
         transcript = ChatService(chat_service.services, checkpointer).state(answer["thread_id"]).transcript
-    assert transcript[-1].startswith("care team: Your care team (Dr. Lee) approved: Refill metformin")
-    assert transcript[-1] == f"care team: {outcome['patient_message']}"
+    assert transcript[-1].shown().startswith("care team: Your care team (Dr. Lee) approved: Refill metformin")
+    assert transcript[-1].shown() == f"care team: {outcome['patient_message']}"
+    assert transcript[-1].decision is not None and transcript[-1].decision.escalation_id == escalation["id"]
 
-    again = carecoord("review", "approve", escalation["id"], "--as", "drlee")
+    again = carecoord(
+        "review", "approve", escalation["id"], "--as", "drlee", "--password-stdin", stdin="correct horse\n"
+    )
     assert again.returncode == 1 and "already decided by drlee" in again.stderr
     assert len(_search(seeded_sandbox.url, "MedicationRequest", identifier)) == 1
 
@@ -133,3 +165,41 @@ def test_refill_from_chat_to_approval_through_the_cli(
         db.execute("UPDATE audit_entries SET actor = 'mallory' WHERE seq = 2")
     tampered = carecoord("audit", "verify")
     assert tampered.returncode == 1 and "broken at entry 2" in tampered.stderr
+
+
+def test_cli_decisions_need_the_totp_code_once_enrolled(tmp_path: Path, agent_settings: Settings) -> None:
+    database = tmp_path / "review.sqlite3"
+    env = _env(agent_settings, database)
+
+    def carecoord(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "carecoord", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=240,
+        )
+
+    added = carecoord(
+        "users", "add", "drkim", "--role", "clinician", "--password-stdin", stdin="battery staple\n"
+    )
+    assert added.returncode == 0, added.stderr
+    enrolled = carecoord("users", "mfa", "enroll", "drkim")
+    assert enrolled.returncode == 0, enrolled.stderr
+    uri = enrolled.stdout.strip()
+    assert uri.startswith("otpauth://totp/CareCoord:drkim?secret=") and "issuer=CareCoord" in uri
+    secret = urllib.parse.parse_qs(urllib.parse.urlparse(uri).query)["secret"][0]
+
+    decide = ("review", "acknowledge", "esc-000000000000", "--as", "drkim", "--password-stdin")
+    for stdin in ("battery staple\n", "battery staple\n000000\n"):
+        refused = carecoord(*decide, stdin=stdin)
+        assert refused.returncode == 1 and "authentication failed for 'drkim'" in refused.stderr
+    signed_in = carecoord(*decide, "--totp", current_code(secret), stdin="battery staple\n")
+    # Past the sign-in: the (missing) item is what stops it now.
+    assert signed_in.returncode == 1 and "authentication failed" not in signed_in.stderr
+    assert "esc-000000000000" in signed_in.stderr
+    with sqlite3.connect(database) as db:
+        actions = [row[0] for row in db.execute("SELECT action FROM audit_entries WHERE actor = 'drkim'")]
+    assert actions == ["login_failed", "login_failed", "login"]

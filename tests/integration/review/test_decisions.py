@@ -68,10 +68,21 @@ def test_approve_commits_once_completes_the_task_and_tells_the_patient(
     assert outcome.status == "approved" and outcome.decided_by == "drlee"
     [task] = _search(world, "Task", identifier=f"{REVIEW_IDENTIFIER_SYSTEM}|{item_id}")
     assert task["status"] == "completed" and task["focus"]["reference"] == outcome.fhir_reference
-    assert outcome.patient_message == f"Your care team (Dr. Lee) approved: {detail.summary}."
+    # the patient is told the order as written: the clinic's refill policy (0 by default), not the original's
+    assert outcome.patient_message is not None
+    assert outcome.patient_message.startswith("Your care team (Dr. Lee) approved: Refill metformin")
+    assert outcome.patient_message.endswith(" 0 refills).")
     assert detail.summary.startswith("Refill metformin")
-    assert world.chat.state(thread).transcript[-1] == f"care team: {outcome.patient_message}"
+    assert world.chat.state(thread).transcript[-1].shown() == f"care team: {outcome.patient_message}"
     assert not world.chat.is_waiting(thread)
+
+    # the refill superseded the original: the patient's list names the drug once
+    original = written["priorPrescription"]["reference"]
+    assert _search(world, "MedicationRequest", _id=original.split("/")[1])[0]["status"] == "completed"
+    active = _search(world, "MedicationRequest", patient=f"Patient/{metformin_patient}", status="active")
+    assert sum("metformin" in str(r.get("medicationCodeableConcept", "")).lower() for r in active) == 1
+    listed = world.chat.turn(metformin_patient, "What medications am I taking?")
+    assert listed.answer.lower().count("metformin") == 1, listed.answer
 
     with pytest.raises(AlreadyDecided, match="already decided by drlee") as second:
         world.service.approve(item_id, "drkim")
@@ -150,6 +161,7 @@ def test_a_crash_between_commit_and_bookkeeping_is_repaired_without_a_duplicate(
     assert (
         world.chat.state(thread)
         .transcript[-1]
+        .shown()
         .startswith("care team: Your care team (Dr. Lee) approved: Refill")
     )
     assert world.queue.require(item_id).completed_at is not None
@@ -187,7 +199,12 @@ def test_interrupted_decisions_are_finished_by_repair(world: ReviewWorld, metfor
     [outcome] = world.service.repair("admin")
 
     assert outcome.item_id == item_id and outcome.decided_by == "drkim" and outcome.fhir_reference
-    assert world.chat.state(thread).transcript[-1].startswith("care team: Your care team (Dr. Kim) approved")
+    assert (
+        world.chat.state(thread)
+        .transcript[-1]
+        .shown()
+        .startswith("care team: Your care team (Dr. Kim) approved")
+    )
     assert world.service.repair("admin") == []
 
 
@@ -210,7 +227,7 @@ def test_the_same_decision_is_never_carried_out_twice_at_once(
     _lapse_finish_lease(world, item_id)  # session A died
     outcome = world.service.approve(item_id, "drlee")
     assert outcome.patient_message and outcome.fhir_reference
-    assert world.chat.state(thread).transcript[-1] == f"care team: {outcome.patient_message}"
+    assert world.chat.state(thread).transcript[-1].shown() == f"care team: {outcome.patient_message}"
     # A finisher arriving late cannot overwrite what the patient was told.
     world.queue.set_completed(item_id, None)
     assert world.queue.require(item_id).patient_message == outcome.patient_message
@@ -228,7 +245,7 @@ def test_reject_needs_a_reason_and_tells_the_patient(world: ReviewWorld, metform
     assert outcome.status == "rejected" and outcome.fhir_reference is None
     assert outcome.patient_message is not None
     assert "did not approve" in outcome.patient_message and "book a lab visit" in outcome.patient_message
-    assert world.chat.state(thread).transcript[-1] == f"care team: {outcome.patient_message}"
+    assert world.chat.state(thread).transcript[-1].shown() == f"care team: {outcome.patient_message}"
     [task] = _search(world, "Task", identifier=f"{REVIEW_IDENTIFIER_SYSTEM}|{item_id}")
     assert task["status"] == "rejected" and "lab visit" in task["statusReason"]["text"]
 
@@ -269,7 +286,7 @@ def test_a_question_is_answered_as_the_care_team(world: ReviewWorld, metformin_p
     line = (
         "care team: Message from your care team (Dr. Kim): Take acetaminophen and call us if it gets worse."
     )
-    assert world.chat.state(result.thread_id).transcript[-1] == line
+    assert world.chat.state(result.thread_id).transcript[-1].shown() == line
     assert outcome.status == "answered" and world.queue.detail(item_id).reply is not None
     [task] = _search(world, "Task", identifier=f"{REVIEW_IDENTIFIER_SYSTEM}|{item_id}")
     assert task["status"] == "completed" and task["output"][0]["valueString"].startswith("Take acetaminophen")
@@ -280,7 +297,7 @@ def test_an_emergency_never_waits_and_records_who_acknowledged_it(
 ) -> None:
     result = world.chat.turn(metformin_patient, "I have crushing chest pain right now")
     assert result.escalation is not None and result.escalation.kind == "emergency"
-    assert result.escalation.status == "notified" and "911" in result.answer
+    assert result.escalation.status == "notifying" and "911" in result.answer  # nobody notified yet
     item_id = result.escalation.id
     [task] = _search(world, "Task", identifier=f"{REVIEW_IDENTIFIER_SYSTEM}|{item_id}")
     assert task["priority"] == "stat"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from alembic import command
@@ -19,6 +20,7 @@ from carecoord.migrations import alembic_config, current_revisions, head_revisio
 from carecoord.review.queue import ReviewQueue
 from carecoord.tables import metadata
 from carecoord.users import UserError, UserStore
+from tests.fixtures.agent import session_keyring
 from tests.integration.review.conftest import BACKENDS, FAST_BCRYPT
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("database_url", BACKENDS, indirect=True)]
@@ -55,10 +57,12 @@ def _drop_append_only_triggers(engine: Engine) -> None:
 def test_opening_a_store_migrates_to_head_and_the_models_match_the_migrations(engine: Engine) -> None:
     ReviewQueue(engine)
     with engine.connect() as connection:
-        assert current_revisions(connection) == head_revisions() == {"0003"}
+        assert current_revisions(connection) == head_revisions() == {"0010"}
         diff = compare_metadata(MigrationContext.configure(connection), metadata())
     assert diff == []
-    assert {"review_items", "users", "audit_entries", "audit_head"} <= set(inspect(engine).get_table_names())
+    assert {"review_items", "users", "audit_entries", "audit_head", "chat_threads", "chat_messages"} <= set(
+        inspect(engine).get_table_names()
+    )
 
 
 def test_a_database_from_before_migrations_is_adopted_with_its_items(database_url: str) -> None:
@@ -77,17 +81,18 @@ def test_a_database_from_before_migrations_is_adopted_with_its_items(database_ur
             )
         )
     legacy.dispose()
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, session_keyring())
     try:
         queue = ReviewQueue(engine)
         assert [item.id for item in queue.list()] == ["esc-old"]
+        assert queue.require("esc-old").summary == "old"
         assert queue.detail("esc-old").allowed == ["answer"]
     finally:
         engine.dispose()
 
 
 def test_migrating_concurrently_from_several_processes_is_safe(database_url: str) -> None:
-    engines = [make_engine(database_url) for _ in range(3)]
+    engines = [make_engine(database_url, session_keyring()) for _ in range(3)]
     try:
         with ThreadPoolExecutor(3) as pool:
             list(pool.map(migrate, engines))
@@ -194,13 +199,28 @@ def test_filing_is_idempotent_and_listing_filters(engine: Engine) -> None:
 
     listed = queue.list()
     assert [i.level for i in listed] == ["emergent", "urgent", "routine"]
-    assert [i.status for i in listed] == ["notified", "pending", "pending"]
+    assert [i.status for i in listed] == [
+        "notifying",
+        "pending",
+        "pending",
+    ]  # until a notification is delivered
     assert [i.id for i in queue.list(status="pending", kind="action_approval")] == [first.id]
     assert [i.patient for i in queue.list(patient_id="p2")] == ["p2"]
     assert [i.kind for i in queue.list(level="emergent")] == ["emergency"]
     assert not any(i.overdue for i in listed)
     row = listed[2].model_dump(mode="json")
     assert {"id", "kind", "level", "status", "patient", "created", "due", "summary", "overdue"} <= row.keys()
+
+
+def test_an_item_is_due_after_the_sla_the_policy_gave_it(engine: Engine) -> None:
+    queue = ReviewQueue(engine)
+    ruled = queue.get(
+        queue.file(_request(1, "clinical_question", "urgent").model_copy(update={"sla_minutes": 60})).id
+    )
+    default = queue.get(queue.file(_request(2, "clinical_question", "urgent")).id)
+    assert ruled is not None and default is not None
+    assert ruled.due_at - ruled.created_at == timedelta(minutes=60)
+    assert default.due_at - default.created_at == timedelta(hours=4)
 
 
 def test_of_many_concurrent_claims_exactly_one_wins(engine: Engine) -> None:

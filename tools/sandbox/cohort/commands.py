@@ -88,10 +88,10 @@ def patients(
 ) -> None:
     """List the patients on a FHIR server with a one-line clinical summary each."""
     import httpx
-    from rich.table import Table
 
     from tools.sandbox.cohort.load import FhirServerUnreachable
     from tools.sandbox.cohort.roster import fetch_roster
+    from tools.sandbox.cohort.roster_table import roster_table
 
     url = _fhir_url(fhir_url)
     try:
@@ -110,10 +110,5 @@ def patients(
     if as_json:
         typer.echo(json.dumps([{**asdict(entry), "summary": entry.summary} for entry in roster], indent=2))
         return
-    table = Table(title=f"{len(roster)} patients at {url}")
-    table.add_column("ID", overflow="fold")
-    for column in ("Name", "Born", "Sex", "Summary"):
-        table.add_column(column)
-    for entry in roster:
-        table.add_row(entry.id, entry.name, entry.birth_date, entry.sex, entry.summary)
+    table = roster_table(roster, url)
     _out.print(table)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the environment
 import streamlit as st
 
+from ui.console.login import require_user
 from ui.console.services import review_service
-from ui.console.session import require_user
 from ui.console.timefmt import stamp
 
 ALL = "all"

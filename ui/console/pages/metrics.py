@@ -7,6 +7,7 @@ from datetime import timedelta
 import streamlit as st
 
 from ui.console.labels import kind_label
+from ui.console.login import require_user
 from ui.console.metrics import (
     categorical,
     decisions_by_status,
@@ -18,7 +19,6 @@ from ui.console.metrics import (
 )
 from ui.console.metrics_source import item_facts
 from ui.console.services import review_service
-from ui.console.session import require_user
 from ui.console.timefmt import span
 
 LEVEL_HEX = {"emergent": "#d93025", "urgent": "#f29900", "routine": "#1e8e3e"}

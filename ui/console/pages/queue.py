@@ -1,28 +1,44 @@
-"""Queue page: open escalations, most urgent and oldest first, refreshing on its own."""
+"""Queue page: open escalations, most urgent and oldest first, refreshing on its own.
+
+Each row: level, how long it has waited against its SLA, the patient (name, age), their own words, the
+reason in plain language, status and who has claimed it. Filters: whose (mine, unassigned), level, kind.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from ui.console.labels import KIND_LABEL, LEVEL_ORDER, STATUS_COLOUR
-from ui.console.queue_table import is_open, ordered, styled, table
-from ui.console.services import console_settings, patient_name, review_service
-from ui.console.session import require_user
+from ui.console.login import require_user
+from ui.console.queue_table import COLUMNS, is_open, ordered, styled, table
+from ui.console.row_facts import row_facts
+from ui.console.services import review_service
 
 REFRESH_S = 15  # seconds between reloads of the table while the page is open
 ALL = "all"
 OPEN = "open (waiting for a clinician)"
+WHOSE = {"everyone": "Everyone's", "mine": "Mine", "unassigned": "Unassigned"}
+ROW_PX = 35
 
-require_user()
-settings = console_settings()
+# The queue uses the page's full width (Streamlit pads it by 5 rem a side), so it fits 1280 px with the sidebar.
+WIDE = "<style>[data-testid=stMainBlockContainer] { padding-left: 1.5rem; padding-right: 1.5rem; }</style>"
+
+user = require_user()
+st.html(WIDE)
 st.title("Review queue")
 
-filters = st.columns(3)
-level = filters[0].selectbox("Level", [ALL, *LEVEL_ORDER], key="queue_level")
-kind = filters[1].selectbox(
+filters = st.columns([2, 1, 1, 2])
+whose = (
+    filters[0].segmented_control(
+        "Whose", list(WHOSE), format_func=WHOSE.__getitem__, default="everyone", key="queue_whose"
+    )
+    or "everyone"
+)
+level = filters[1].selectbox("Level", [ALL, *LEVEL_ORDER], key="queue_level")
+kind = filters[2].selectbox(
     "Kind", [ALL, *KIND_LABEL], format_func=lambda k: KIND_LABEL.get(k, k), key="queue_kind"
 )
-status = filters[2].selectbox(
+status = filters[3].selectbox(
     "Status", [OPEN, ALL, *(s for s in STATUS_COLOUR if s != "acknowledged")], key="queue_status"
 )
 
@@ -37,22 +53,39 @@ def live_queue() -> None:
     )
     if status == OPEN:
         items = [item for item in items if is_open(item)]
+    if whose == "mine":
+        items = [item for item in items if item.assignee == user.name]
+    elif whose == "unassigned":
+        items = [item for item in items if item.assignee is None]
     items = ordered(items)
-    counts = st.columns(3)
+    counts = st.columns(4)
     counts[0].metric("Shown", len(items))
     counts[1].metric("Overdue", sum(1 for item in items if item.overdue))
     counts[2].metric("Emergent", sum(1 for item in items if item.level == "emergent"))
+    counts[3].metric("Unassigned", sum(1 for item in items if item.assignee is None))
     if not items:
         st.info("Nothing here. The queue reloads on its own.")
         return
     event = st.dataframe(
-        styled(table(items, patient_name=lambda patient: patient_name(patient, settings))),
+        styled(table(items, facts=row_facts)),
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
         key="queue_table",
+        height=min(ROW_PX * (len(items) + 1) + 3, 24 * ROW_PX),
+        width="stretch",
+        column_order=[c for c in COLUMNS if c != "Id"],  # the id stays in the data; the item page shows it
         column_config={
-            "Id": st.column_config.TextColumn(width="small"),
+            "Level": st.column_config.TextColumn(width=65),
+            "Waiting": st.column_config.TextColumn(width=100, help="Time waiting of the level's SLA"),
+            "Patient": st.column_config.TextColumn(width=130),
+            "Patient's words": st.column_config.TextColumn(
+                width=195, help="Their message (first 140 characters)"
+            ),
+            "Reason": st.column_config.TextColumn(width=170),
+            "Status": st.column_config.TextColumn(width=75),
+            "Notified": st.column_config.TextColumn(width=75),
+            "Assignee": st.column_config.TextColumn(width=75),
         },
     )
     st.caption(f"Select a row to open it · reloads every {REFRESH_S} s")

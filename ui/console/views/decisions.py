@@ -16,8 +16,9 @@ from carecoord.review.errors import AlreadyDecided, NotAllowed, ReviewError
 from carecoord.review.service import DecisionOutcome, ReviewService
 from carecoord.review.views import ItemDetail
 from carecoord.users import User
-from ui.console.edits import InvalidInput, parse_edited, pretty, required_text
+from ui.console.edits import InvalidInput, required_text
 from ui.console.session import Notice, leave_notice
+from ui.console.views.edit_form import show_edit_form
 from ui.console.views.outcome import outcome_text, widget_key
 
 _DECISIONS = threading.Lock()
@@ -30,7 +31,7 @@ def decide(item_id: str, action: Callable[[], DecisionOutcome]) -> None:
     the agent it resumes threads with on first use, and a decision is rare next to page reads.
     """
     try:
-        with _DECISIONS:
+        with st.spinner("Writing to the EHR and telling the patient…"), _DECISIONS:
             notice = Notice(item_id, True, outcome_text(action()))
     except AlreadyDecided as exc:
         notice = Notice(item_id, False, f"Already decided by {exc.decided_by}; nothing was changed.")
@@ -73,26 +74,7 @@ def _approve(service: ReviewService, detail: ItemDetail, user: User) -> None:
 
 
 def _edit_and_approve(service: ReviewService, detail: ItemDetail, user: User) -> None:
-    with st.form(f"edit-{detail.id}"):
-        text = st.text_area(
-            "FHIR resource (JSON)",
-            value=pretty(detail.draft.resource if detail.draft else None),
-            height=320,
-            key=widget_key("edit_json", detail.id),
-        )
-        note = st.text_input("What you changed and why", key=widget_key("edit_note", detail.id))
-        if st.form_submit_button("Approve edited", type="primary", key=widget_key("edit_submit", detail.id)):
-            try:
-                edited = parse_edited(text, detail.draft.resource if detail.draft else None)
-            except InvalidInput as exc:
-                st.error(str(exc))
-                return
-            decide(
-                detail.id,
-                lambda: service.approve(
-                    detail.id, user.name, note=note.strip(), edited_resource=edited.resource
-                ),
-            )
+    show_edit_form(service, detail, user, decide)
 
 
 def _reject(service: ReviewService, detail: ItemDetail, user: User) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from carecoord.review.service import DecisionOutcome
@@ -10,7 +12,14 @@ from ui.console.labels import status_badge
 from ui.console.queue_table import shown_status
 from ui.console.timefmt import stamp
 
-SUBMIT_BUTTONS = ("approve_submit", "edit_submit", "reject_submit", "answer_submit", "acknowledge")
+SUBMIT_BUTTONS = (
+    "approve_submit",
+    "form_submit",
+    "edit_submit",
+    "reject_submit",
+    "answer_submit",
+    "acknowledge",
+)
 """The buttons that send a decision."""
 
 
@@ -39,24 +48,30 @@ def outcome_text(outcome: DecisionOutcome) -> str:
     return " ".join(parts)
 
 
-def show_outcome(detail: ItemDetail) -> None:
+def show_outcome(detail: ItemDetail, written: dict[str, Any] | None = None) -> None:
     """What was decided, by whom, and what it did (note, reply, patient message, EHR write)."""
     who = detail.decided_by or detail.acknowledged_by or "—"
     if stale_submission(detail.id):
         st.error(f"Already decided by {who}; nothing was changed.")
     when = detail.decided_at or detail.acknowledged_at
     lines = [f"**Decision:** {status_badge(shown_status(detail))} by {who} at {stamp(when)}"]
-    if detail.note:
-        lines.append(f"**Note:** {detail.note}")
-    if detail.reply:
-        lines.append(f"**Answer sent:** {detail.reply}")
-    if detail.patient_message:
-        lines.append(f"**The patient sees:** “{detail.patient_message}”")
     if detail.fhir_reference:
         lines.append(f"**Written to the record as** `{detail.fhir_reference}`")
     if detail.status in ("approved", "rejected", "answered") and not detail.completed_at:
         lines.append(":orange-badge[still finishing] the EHR write or the patient message is not done yet.")
     st.markdown("  \n".join(lines))
-    if detail.final_resource is not None:
+    # Free text (it can quote the patient) is drawn as plain text, never as markdown.
+    for label, text in (
+        ("Note", detail.note),
+        ("Answer sent", detail.reply),
+        ("The patient sees", detail.patient_message),
+    ):
+        if text:
+            st.markdown(f"**{label}:**")
+            st.text(text)
+    if written is not None:
+        with st.expander(f"FHIR {detail.fhir_reference} as written to the record"):
+            st.json(written)
+    elif detail.final_resource is not None:
         with st.expander("FHIR resource as approved"):
             st.json(detail.final_resource)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from carecoord.settings import Settings
 from tools.errors import FhirError, PatientIsolationError
 from tools.views import Medication, Observation
 from ui.console.panel import PatientPanel
 from ui.console.services import patient_panel
 
 
-def show_patient(patient_id: str, settings: Settings) -> None:
+def show_patient(patient_id: str) -> None:
     """Draw the panel, or a warning when the FHIR server cannot answer."""
     try:
-        panel = patient_panel(patient_id, settings.fhir_url, settings.fhir_timeout_s, settings.fhir_retries)
+        panel = patient_panel(patient_id)
     except (FhirError, PatientIsolationError) as exc:
         st.warning(f"Patient record unavailable: {exc}")
         return

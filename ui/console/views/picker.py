@@ -7,7 +7,7 @@ import streamlit as st
 from carecoord.review.service import ReviewService
 from ui.console.labels import level_text
 from ui.console.queue_table import is_open, ordered
-from ui.console.services import console_settings, patient_name
+from ui.console.services import patient_name
 
 
 def pick_item(service: ReviewService) -> None:
@@ -17,13 +17,12 @@ def pick_item(service: ReviewService) -> None:
     if not waiting:
         st.info("No open items right now.")
         return
-    settings = console_settings()
     choice = st.selectbox(
         "Open item",
         list(waiting),
         format_func=lambda i: (
             f"{level_text(waiting[i].level)} · {waiting[i].summary} · "
-            f"{patient_name(waiting[i].patient, settings)} · {i}"
+            f"{patient_name(waiting[i].patient)} · {i}"
         ),
         key="pick_item",
     )

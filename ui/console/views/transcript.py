@@ -1,4 +1,8 @@
-"""The patient-visible conversation, as chat bubbles."""
+"""The patient-visible conversation, as chat bubbles.
+
+Patient text is drawn with `st.text`, never as markdown or HTML: a message holding
+`![x](http://host/beacon.png)` or a link must show as those characters, not fetch or link anything.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +10,29 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-SPEAKERS = {
+from agent.transcript import Speaker, TranscriptLine
+
+SPEAKERS: dict[Speaker, tuple[str, str]] = {
     "patient": ("user", "Patient"),
     "assistant": ("assistant", "CareCoord"),
-    "care team": (":material/stethoscope:", "Care team"),
+    "care_team": (":material/stethoscope:", "Care team"),
 }
-"""Transcript prefix → (chat avatar, name shown)."""
+"""Speaker → (chat avatar, name shown)."""
 
 
-def split_line(line: str) -> tuple[str, str]:
-    """`"patient: text"` → (`"patient"`, `"text"`); unknown prefixes are kept as text."""
-    speaker, sep, text = line.partition(": ")
-    if sep and speaker in SPEAKERS:
-        return speaker, text
-    return "", line
+def bubble(line: TranscriptLine) -> tuple[str, str, str]:
+    """(avatar, name shown, text) of one line."""
+    avatar, name = SPEAKERS[line.speaker]
+    return avatar, name, line.text
 
 
-def show_transcript(lines: Sequence[str]) -> None:
+def show_transcript(lines: Sequence[TranscriptLine]) -> None:
     """Draw the conversation, oldest first."""
     if not lines:
         st.caption("No conversation was stored with this item.")
         return
     for line in lines:
-        speaker, text = split_line(line)
-        avatar, name = SPEAKERS.get(speaker, ("assistant", "System"))
+        avatar, name, text = bubble(line)
         with st.chat_message(name, avatar=avatar):
-            st.markdown(f"**{name}** · {text}")
+            st.markdown(f"**{name}**")
+            st.text(text)

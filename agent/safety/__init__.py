@@ -1,0 +1,1 @@
+"""Safety triage: the policy data, the screen that applies it, and the escalation rules."""

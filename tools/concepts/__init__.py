@@ -1,0 +1,37 @@
+"""Concept tables as data (labs and vitals, units, specialties) and resolution against a patient's record.
+
+Public API:
+    observation_table() -> ObservationTable       the lab/vital table; .get(id), .find(name), .by_loinc(code)
+    resolve_codings(concept, codings) -> list      which of a record's codings denote the concept
+    RecordCoding.from_codeable_concept(json)       a FHIR CodeableConcept as resolver input
+    units(), unit_for(text)                        UCUM units and their spellings
+    specialties()                                  specialties and the lay words for them
+"""
+
+from tools.concepts.observations import (
+    ObservationConcept,
+    ObservationTable,
+    ReferenceRange,
+    UnknownConceptError,
+    observation_table,
+)
+from tools.concepts.resolve import ConceptMatch, RecordCoding, concept_of, resolve_codings
+from tools.concepts.specialties import Specialty, specialties
+from tools.concepts.units import Unit, unit_for, units
+
+__all__ = [
+    "ConceptMatch",
+    "ObservationConcept",
+    "ObservationTable",
+    "RecordCoding",
+    "ReferenceRange",
+    "Specialty",
+    "Unit",
+    "UnknownConceptError",
+    "concept_of",
+    "observation_table",
+    "resolve_codings",
+    "specialties",
+    "unit_for",
+    "units",
+]
