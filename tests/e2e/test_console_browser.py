@@ -216,6 +216,11 @@ def _sign_in(page: object, url: str) -> None:
     expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
 
 
+SHOWS_PROPOSAL = """() => ["The patient wrote", "Proposed action"].every(name =>
+    [...document.querySelectorAll("h1, h2, h3")].some(h => h.textContent.includes(name) && h.offsetParent !== null))"""
+"""True once the item page's first two headings are drawn and visible."""
+
+
 def _open_second_row(page: object, settle_ms: int = 500) -> None:
     """Tick the queue's second row (the emergency sorts first, the refill second) to open it."""
     from playwright.sync_api import Page
@@ -277,11 +282,14 @@ def test_queue_rows_item_page_board_and_claim(shift: Shift) -> None:
         )
 
         # First item view after sign-in: the page with its board drawn, timed from the row click.
+        # Checked on every animation frame: `expect` polls at 0.1/0.25/0.5/1 s steps and would add its
+        # own wait to the time measured.
         started = time.monotonic()
         _open_second_row(page, settle_ms=0)  # painted above, before the screenshot
+        page.wait_for_function(SHOWS_PROPOSAL, polling="raf", timeout=WAIT_MS)
+        first_view_s = time.monotonic() - started
         expect(page.get_by_role("heading", name="The patient wrote")).to_be_visible()
         expect(page.get_by_role("heading", name="Proposed action")).to_be_visible()
-        first_view_s = time.monotonic() - started
         expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
         charts_s = time.monotonic() - started
         print(

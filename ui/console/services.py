@@ -8,6 +8,7 @@ the composition root, and shared by every session.
 from __future__ import annotations
 
 import atexit
+import gc
 from contextlib import ExitStack
 from typing import Any
 
@@ -45,6 +46,7 @@ def _open_services(key: str, _settings: Settings) -> Services:
     opened = stack.enter_context(open_services(_settings))
     opened.start_anchoring()
     atexit.register(stack.close)
+    gc.freeze()  # the services live as long as the process: keep later collections from walking them
     return opened
 
 

@@ -43,9 +43,27 @@ status = filters[3].selectbox(
 )
 
 
+SHOWN_IDS = "queue_shown_ids"
+"""Session key: the item ids in the order the table last drew them (a selection is an index into them)."""
+
+
+def open_selected_row() -> None:
+    """Open the item whose row was clicked, as it was drawn (not as the queue reads now).
+
+    Done before the queue is read again: the click opens the item without a second read of the
+    queue, and a row that moved since the table was drawn still opens the item the clinician saw.
+    """
+    selected = st.session_state.get("queue_table")
+    shown = st.session_state.get(SHOWN_IDS, [])
+    rows = selected["selection"]["rows"] if selected else []
+    if rows and rows[0] < len(shown):
+        st.switch_page("pages/item.py", query_params={"item": shown[rows[0]]})
+
+
 @st.fragment(run_every=REFRESH_S)
 def live_queue() -> None:
     """Load and draw the queue; reruns every `REFRESH_S` seconds without reloading the page."""
+    open_selected_row()
     items = review_service().queue.list(
         status=None if status in (ALL, OPEN) else status,
         level=None if level == ALL else level,
@@ -66,7 +84,8 @@ def live_queue() -> None:
     if not items:
         st.info("Nothing here. The queue reloads on its own.")
         return
-    event = st.dataframe(
+    st.session_state[SHOWN_IDS] = [item.id for item in items]
+    st.dataframe(
         styled(table(items, facts=row_facts)),
         hide_index=True,
         on_select="rerun",
@@ -89,9 +108,6 @@ def live_queue() -> None:
         },
     )
     st.caption(f"Select a row to open it · reloads every {REFRESH_S} s")
-    rows = event["selection"]["rows"]
-    if rows:
-        st.switch_page("pages/item.py", query_params={"item": items[rows[0]].id})
 
 
 live_queue()
