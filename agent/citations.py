@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from agent.models import Citation, Fact
 from knowledge.passage import Passage
+from tools.key_values import key_values
 
 QUOTE_LIMIT = 400
 
@@ -19,7 +20,12 @@ class CitationBook:
         ref = fact.source.reference
         if ref not in self._by_id:
             self._by_id[ref] = Citation(
-                n=len(self._by_id) + 1, kind="fhir", id=ref, title=fact.title, quote=fact.text
+                n=len(self._by_id) + 1,
+                kind="fhir",
+                id=ref,
+                title=fact.title,
+                quote=fact.text,
+                values=key_values(fact.source.json_body),
             )
         return self._by_id[ref].n
 

@@ -145,6 +145,9 @@ class Citation(Frozen):
     id: str
     title: str
     quote: str
+    values: str = ""
+    """A record source's key values as the EHR holds them ("Potassium · 4.3 mmol/L · 2026-10-01 · final"),
+    shown when the patient opens the source, instead of the answer's own sentence again."""
 
 
 class AnswerSentence(Frozen):

@@ -17,6 +17,8 @@ class CitationOut(BaseModel):
     id: str
     title: str
     quote: str
+    values: str = ""
+    """For a record source: the resource's key values as the EHR holds them (empty for knowledge)."""
 
 
 class EscalationOut(BaseModel):

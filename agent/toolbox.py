@@ -21,8 +21,7 @@ from agent.order_tools import demographic_facts, lab_order, reading
 from agent.series_facts import SERIES_AGGREGATES, Aggregate, series_fact
 from tools import views
 from tools.clock import Clock, TimeWindow
-from tools.concepts.named import concept_of_code
-from tools.concepts.observations import observation_table
+from tools.concepts.named import observation_name
 from tools.drafts import Draft
 from tools.errors import FhirError
 from tools.record import PatientRecord
@@ -105,13 +104,6 @@ def slot_fact(slot: views.Slot) -> Fact:
         source=slot.source,
         title="Open appointment times",
     )
-
-
-def observation_name(observation: views.Observation) -> str:
-    """The test as patients say it: the concept table's friendly name, however the record codes it."""
-    concept = observation_table().by_loinc(observation.loinc) if observation.loinc else None
-    concept = concept or concept_of_code(observation.source.json_body.get("code"))
-    return concept.friendly if concept is not None else observation.name
 
 
 def observation_fact(observation: views.Observation, prefix: str = "") -> Fact:

@@ -107,6 +107,8 @@ def _answer(result: object, as_json: bool) -> None:
     console.print(f"[bold green]assistant>[/bold green] {result.answer}")
     for citation in result.citations:
         console.print(f"  [dim][{citation.n}] {citation.title} ({citation.id})[/dim]")
+        if citation.values:
+            console.print(f"      {citation.values}", markup=False, style="dim")
     if result.escalation:
         e = result.escalation
         console.print(f"  [yellow]escalated: {e.kind} / {e.level} ({e.id}, {e.status})[/yellow]")

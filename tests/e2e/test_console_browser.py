@@ -174,8 +174,11 @@ def test_sign_in_open_approve_and_audit(shift: Shift) -> None:
         expect(page.get_by_text("Active medications")).to_be_visible()
         page.screenshot(path=shift.shots / "console-3-item.png")
 
-        page.get_by_role("textbox", name="Note to the chart (optional)").fill("Renal function checked")
-        page.get_by_role("button", name="Approve", exact=True).click()
+        note = page.get_by_role("textbox", name="Note to the chart (optional)")
+        note.fill("Renal function checked")
+        note.blur()
+        expect(page.get_by_text("Shift+A").first).to_be_visible()
+        page.keyboard.press("Shift+A")  # the approve shortcut (the button says so)
         outcome = page.get_by_test_id("stAlertContentSuccess").filter(has_text="Approved by")
         expect(outcome).to_contain_text(f"Approved by {USER}")
         expect(outcome).to_contain_text("The patient sees:")

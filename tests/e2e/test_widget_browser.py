@@ -6,6 +6,7 @@ tests/artifacts/ (git-ignored) for a person to look at.
 
 from __future__ import annotations
 
+import re
 import select
 import socket
 import socketserver
@@ -187,7 +188,10 @@ def test_chat_cite_escalate_and_see_the_approval_live(
     source = page.locator(".cc-assistant .cc-source details").first
     expect(source).to_have_attribute("open", "")
     expect(source.locator("summary")).to_contain_text("[1] Your appointments")
-    expect(source.locator(".cc-record")).to_contain_text("From your health record")  # not the sentence again
+    # The source shows what the record holds (the visit's time, specialty, status), not the sentence again.
+    record = source.locator(".cc-record li").first
+    expect(record).to_have_text(re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2} · .+ · booked$"))
+    assert record.inner_text() not in page.locator(".cc-assistant .cc-answer").first.inner_text()
     page.screenshot(path=str(ARTIFACTS / "widget-1-answer.png"))
 
     # 2. A refill: the answer plus an escalation card awaiting review.

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from tools.concepts.observations import ObservationConcept
+from tools import views
+from tools.concepts.observations import ObservationConcept, observation_table
 from tools.concepts.resolve import RecordCoding, concept_of
 
 
@@ -21,3 +22,10 @@ def concept_of_code(code: object) -> ObservationConcept | None:
         if len(matches) == 1:
             return next(iter(matches.values()))
     return None
+
+
+def observation_name(observation: views.Observation) -> str:
+    """The test as patients say it: the concept table's friendly name, however the record codes it."""
+    concept = observation_table().by_loinc(observation.loinc) if observation.loinc else None
+    concept = concept or concept_of_code(observation.source.json_body.get("code"))
+    return concept.friendly if concept is not None else observation.name

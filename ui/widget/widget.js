@@ -86,11 +86,14 @@
       var type = String(c.id || "").split("/")[0];
       var key = c.kind === "fhir" ? "fhir|" + type + "|" + c.title : "knowledge|" + c.id + "|" + c.quote;
       if (!byKey[key]) {
-        byKey[key] = { n: shown.length + 1, kind: c.kind, title: c.title, quotes: [], ids: [] };
+        byKey[key] = { n: shown.length + 1, kind: c.kind, title: c.title, quotes: [], ids: [], values: [] };
         shown.push(byKey[key]);
       }
       var group = byKey[key];
-      if (group.ids.indexOf(c.id) < 0) group.ids.push(c.id);
+      if (group.ids.indexOf(c.id) < 0) {
+        group.ids.push(c.id);
+        if (c.values) group.values.push(c.values);
+      }
       if (group.quotes.indexOf(c.quote) < 0) group.quotes.push(c.quote);
       number[c.n] = group.n;
     });
@@ -469,12 +472,15 @@
     if (sources.shown.length) {
       var list = el("ol", { className: "cc-sources", "aria-label": "Sources" });
       sources.shown.forEach(function (source) {
-        var body = source.kind === "fhir"
-          ? el("p", {
-            className: "cc-record",
-            text: source.ids.length === 1 ? "From your health record." : source.ids.length + " entries from your health record."
-          })
-          : el("blockquote", { className: "cc-quote", text: source.quotes[0] });
+        var body = source.kind !== "fhir"
+          ? el("blockquote", { className: "cc-quote", text: source.quotes[0] })
+          : source.values.length
+            ? el("ul", { className: "cc-record", "aria-label": "As your health record shows it" },
+              source.values.map(function (line) { return el("li", { text: line }); }))
+            : el("p", {
+              className: "cc-record",
+              text: source.ids.length === 1 ? "From your health record." : source.ids.length + " entries from your health record."
+            });
         var details = el("details", {}, [el("summary", { text: "[" + source.n + "] " + source.title }), body]);
         list.appendChild(el("li", {
           id: prefix + source.n,

@@ -22,6 +22,10 @@ from ui.console.views.edit_form import show_edit_form
 from ui.console.views.outcome import outcome_text, widget_key
 
 _DECISIONS = threading.Lock()
+APPROVE_KEY = "Shift+A"
+REJECT_KEY = "Shift+X"
+"""With a modifier: a stray key press must not approve a medication."""
+SHORTCUTS = f"Keys: **J** next item · **M** claim · **U** unclaim · **{APPROVE_KEY}** approve · **{REJECT_KEY}** reject"
 
 
 def decide(item_id: str, action: Callable[[], DecisionOutcome]) -> None:
@@ -64,12 +68,15 @@ def show_decisions(service: ReviewService, detail: ItemDetail, user: User) -> No
     for container, (_, draw) in zip(st.tabs([label for label, _ in tabs]), tabs, strict=True):
         with container:
             draw(service, detail, user)
+    st.caption(SHORTCUTS)
 
 
 def _approve(service: ReviewService, detail: ItemDetail, user: User) -> None:
     with st.form(f"approve-{detail.id}"):
         note = st.text_input("Note to the chart (optional)", key=widget_key("approve_note", detail.id))
-        if st.form_submit_button("Approve", type="primary", key=widget_key("approve_submit", detail.id)):
+        if st.form_submit_button(
+            "Approve", type="primary", key=widget_key("approve_submit", detail.id), shortcut=APPROVE_KEY
+        ):
             decide(detail.id, lambda: service.approve(detail.id, user.name, note=note.strip()))
 
 
@@ -80,7 +87,7 @@ def _edit_and_approve(service: ReviewService, detail: ItemDetail, user: User) ->
 def _reject(service: ReviewService, detail: ItemDetail, user: User) -> None:
     with st.form(f"reject-{detail.id}"):
         reason = st.text_area("Reason (the patient is told it)", key=widget_key("reject_reason", detail.id))
-        if st.form_submit_button("Reject", key=widget_key("reject_submit", detail.id)):
+        if st.form_submit_button("Reject", key=widget_key("reject_submit", detail.id), shortcut=REJECT_KEY):
             try:
                 text = required_text(reason, "A reason")
             except InvalidInput as exc:
