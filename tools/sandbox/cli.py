@@ -18,6 +18,9 @@ _err = Console(stderr=True, soft_wrap=True)
 
 _HOST = typer.Option(None, "--host", help="Interface to bind (default: CARECOORD_SANDBOX_HOST, 127.0.0.1).")
 _PORT = typer.Option(None, "--port", help="Port to listen on (default: CARECOORD_SANDBOX_PORT, 8090).")
+_LOAD_PATH = typer.Argument(
+    ..., help="A FHIR R4 JSON file (Bundle or resource), an .ndjson file, or a folder of them."
+)
 _DATA_DIR = typer.Option(None, "--data-dir", help="Data folder (default: CARECOORD_DATA_DIR, .carecoord).")
 
 
@@ -82,6 +85,42 @@ def stop(data_dir: Path | None = _DATA_DIR) -> None:
     from tools.sandbox.daemon import stop_background
 
     typer.echo(stop_background(_settings(data_dir).data_dir))
+
+
+@app.command()
+def load(
+    path: Path = _LOAD_PATH,
+    fhir_url: str | None = typer.Option(
+        None, "--fhir-url", help="FHIR base URL (default: CARECOORD_FHIR_URL, the local sandbox)."
+    ),
+) -> None:
+    """Load your own patients (e.g. Synthea output): every file checked first, then each resource PUT by id."""
+    from rich.markup import escape
+
+    from tools.errors import FhirUnavailable
+    from tools.fhir import FhirGateway
+    from tools.sandbox.file_load import UnreadableInput, file_count, load_resources, read_resources
+
+    url = (fhir_url or get_settings().fhir_url).rstrip("/")
+    try:
+        resources = read_resources(path)
+    except UnreadableInput as exc:
+        _err.print(f"[red]Nothing loaded:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    try:
+        report = load_resources(FhirGateway(url), resources)
+    except FhirUnavailable as exc:
+        _err.print(
+            f"[red]No FHIR server answered at {url}:[/red] {exc} Start one with `carecoord sandbox start`."
+        )
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"Loaded {report.loaded} of {len(resources)} resources from {file_count(path)} file(s) into {url}."
+    )
+    for refused in report.rejected:
+        _err.print(f"[yellow]Refused {refused.reference}:[/yellow] {escape(refused.message)}")
+    if report.rejected:
+        raise typer.Exit(1)
 
 
 # The cohort commands live with the cohort (another module owns them); registered last on purpose.
