@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _APOSTROPHES = re.compile(r"[’'`]")
 _NON_WORD = re.compile(r"[^a-z0-9/.%\s-]+")
@@ -23,9 +24,16 @@ def phrase_pattern(phrase: str) -> str:
 
 def contains_phrase(normalised_text: str, phrase: str) -> bool:
     """Whole-word containment, so "stroke" does not fire inside "strokes of luck" partially."""
+    pattern = _compiled(phrase)
+    return pattern is not None and pattern.search(normalised_text) is not None
+
+
+@lru_cache(maxsize=8192)
+def _compiled(phrase: str) -> re.Pattern[str] | None:
+    """Each phrase compiled once per process: `re`'s own cache holds 512, fewer than the policy's phrases."""
     if not normalise(phrase.replace("*", "")):
-        return False
-    return re.search(phrase_pattern(phrase), normalised_text) is not None
+        return None
+    return re.compile(phrase_pattern(phrase))
 
 
 def split_sentences(text: str) -> list[str]:
