@@ -205,6 +205,16 @@
     });
     this.onResize = function () { self.fit(); };
     window.addEventListener("resize", this.onResize);
+    // The host page moves its own controls (options load, text wraps, fonts arrive): fit again then.
+    this.refit = null;
+    if (window.MutationObserver) {
+      this.pageWatch = new MutationObserver(function (changes) {
+        var outside = changes.some(function (change) { return !self.root.contains(change.target); });
+        if (!outside || self.panel.hidden || self.refit !== null) return;
+        self.refit = window.requestAnimationFrame(function () { self.refit = null; self.fit(); });
+      });
+      this.pageWatch.observe(document.body, { childList: true, subtree: true, characterData: true });
+    }
   };
 
   /*
@@ -555,6 +565,7 @@
 
   Widget.prototype.destroy = function () {
     window.removeEventListener("resize", this.onResize);
+    if (this.pageWatch) this.pageWatch.disconnect();
     clearTimeout(this.reconnectTimer);
     if (this.stream) this.stream.close();
     if (this.root.parentNode) this.root.parentNode.removeChild(this.root);
