@@ -6,26 +6,19 @@ import subprocess
 import sys
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import jwt
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
 from agent.service import ChatService
-from carecoord.audit import AuditLog
 from carecoord.db import make_engine
-from carecoord.notify.dispatcher import DispatchConfig, Dispatcher
-from carecoord.notify.outbox import Outbox
-from carecoord.review.alerts import QueueAlerts
 from carecoord.settings import Settings
 from carecoord.wiring import fhir_gateway, phi_keyring
-from tests.fixtures.api import ApiServer, answered, ask, has_type, open_session, read_events
+from tests.fixtures.api import ApiServer, Borrowed, answered, ask, has_type, open_session, read_events
 from tests.fixtures.processes import free_port
-from tools.fhir import FhirGateway
 from ui.api.app import create_app
 
 pytestmark = pytest.mark.integration
@@ -236,26 +229,6 @@ def test_static_widget_files_are_served(api_server: ApiServer) -> None:
         style = client.get("/widget/widget.css")
     assert script.status_code == 200 and "EventSource" in script.text
     assert style.status_code == 200 and ".cc-launcher" in style.text
-
-
-@dataclass
-class Borrowed:
-    """The API's services, with the session's chat service lent instead of loading another."""
-
-    gateway: FhirGateway
-    engine: Engine
-    service: ChatService
-
-    def chat(self, reasoner: str | None = None) -> ChatService:
-        return self.service
-
-    def start_anchoring(self) -> None:
-        return None
-
-    @property
-    def dispatcher(self) -> Dispatcher:
-        config = DispatchConfig(console_url="http://127.0.0.1:8501")
-        return Dispatcher(Outbox(self.engine), QueueAlerts(self.engine), [], AuditLog(self.engine), config)
 
 
 def test_readyz_names_the_failing_part(

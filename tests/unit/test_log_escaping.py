@@ -23,7 +23,16 @@ from ui.api.logs import escape_controls, log_config
         ("/x\u202eevil", "/x\\u202eevil"),
         ("/café/ü 😀", "/café/ü 😀"),
     ],
-    ids=["plain", "newline", "crlf", "ansi", "c0-c1", "unicode-separators", "bidi-override", "printable-unicode"],
+    ids=[
+        "plain",
+        "newline",
+        "crlf",
+        "ansi",
+        "c0-c1",
+        "unicode-separators",
+        "bidi-override",
+        "printable-unicode",
+    ],
 )
 def test_escape_controls(raw: str, logged: str) -> None:
     assert escape_controls(raw) == logged
