@@ -172,6 +172,14 @@ class Settings(BaseSettings):
             self.now = self.now.replace(tzinfo=zone) if self.now.tzinfo is None else self.now.astimezone(zone)
         return self
 
+    @field_validator("console_session_secret")
+    @classmethod
+    def _long_session_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """An HMAC key short enough to guess would let anyone forge a clinician's session."""
+        if value is not None and len(value.get_secret_value().encode()) < 32:
+            raise ValueError("CARECOORD_CONSOLE_SESSION_SECRET must be at least 32 bytes")
+        return value
+
     @model_validator(mode="after")
     def _minted_tokens_are_accepted(self) -> Settings:
         """A default token lifetime over the maximum would mint tokens the API refuses."""

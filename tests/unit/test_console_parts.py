@@ -13,7 +13,7 @@ from carecoord.notify.status import NotificationStatus
 from carecoord.review.views import QueueItem
 from carecoord.settings import Settings
 from tools.views import Observation, SourceResource
-from ui.console.cli import APP, settings_env, streamlit_command
+from ui.console.cli import SERVER, settings_env, streamlit_command
 from ui.console.edits import InvalidInput, parse_edited, required_text
 from ui.console.panel import latest_labs
 from ui.console.queue_table import RowFacts, is_open, ordered, table
@@ -164,7 +164,7 @@ def test_latest_labs_keeps_the_newest_result_of_each_test() -> None:
 
 def test_streamlit_command_and_settings_env(tmp_path: Path) -> None:
     command = streamlit_command(8599, "127.0.0.1")
-    assert command[1:5] == ["-m", "streamlit", "run", str(APP)]
+    assert command[1:5] == ["-m", "streamlit", "run", str(SERVER)]
     assert ["--server.port", "8599"] == command[5:7]
     assert "--server.headless" in command and "--browser.gatherUsageStats" in command
     settings = Settings(
