@@ -183,15 +183,18 @@ def test_streamlit_command_and_settings_env(tmp_path: Path) -> None:
         "CARECOORD_VECTOR_CACHE_DIR": str(tmp_path / "v"),
         "CARECOORD_AUDIT_ANCHOR_PATH": str(tmp_path / "audit-anchors.jsonl"),
         "CARECOORD_REQUIRE_MFA": "0",
+        "CARECOORD_CONSOLE_SESSION_HOURS": "8.0",
     }
     keyed = settings.model_copy(
         update={
             "transcript_keys": {"k": SecretStr("a2V5")},
             "transcript_key_id": "k",
             "audit_key": SecretStr("s"),
+            "console_session_secret": SecretStr("c" * 32),
         }
     )
     handed = settings_env(keyed)
+    assert handed["CARECOORD_CONSOLE_SESSION_SECRET"] == "c" * 32
     assert (
         handed["CARECOORD_TRANSCRIPT_KEYS"] == '{"k": "a2V5"}'
         and handed["CARECOORD_TRANSCRIPT_KEY_ID"] == "k"
