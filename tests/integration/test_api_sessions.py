@@ -83,6 +83,42 @@ def test_bad_tokens_get_401(api_server: ApiServer, make_token: object, code: str
     assert response.json()["error"]["code"] == code
 
 
+@pytest.mark.parametrize(
+    ("lifetime_s", "jti", "code", "message"),
+    [
+        (
+            60,
+            None,
+            "token_invalid",
+            "The token has no 'jti' claim; tokens need iss, patient, iat, exp and jti.",
+        ),
+        (
+            90_000,
+            "j-long",
+            "token_lifetime_exceeded",
+            "The token lives 25h, longer than the 24h maximum; ask for a shorter-lived token.",
+        ),
+    ],
+    ids=["no-jti", "over-max-lifetime"],
+)
+def test_tokens_without_jti_or_living_too_long_get_401(
+    api_server: ApiServer, lifetime_s: int, jti: str | None, code: str, message: str
+) -> None:
+    """Issue 15 (a fixed patient id: a refused token never reaches a patient's rate-limit bucket)."""
+    assert api_server.settings.jwt_secret is not None
+    now = int(time.time())
+    claims = {"patient": "p-claims", "iss": "carecoord", "iat": now, "exp": now + lifetime_s}
+    token = jwt.encode(
+        {**claims, **({"jti": jti} if jti else {})},
+        api_server.settings.jwt_secret.get_secret_value(),
+        "HS256",
+    )
+    with api_server.client(token) as client:
+        response = client.post("/v1/sessions")
+    assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["error"] == {"code": code, "message": message}
+
+
 def test_tokens_issue_command_mints_a_token_the_api_accepts(api_server: ApiServer) -> None:
     patient = api_server.patient()
     minted = subprocess.run(
@@ -96,6 +132,7 @@ def test_tokens_issue_command_mints_a_token_the_api_accepts(api_server: ApiServe
     token = minted.stdout.strip()
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["patient"] == patient and 290 <= claims["exp"] - claims["iat"] <= 300
+    assert f"jti {claims['jti']} (revoke with `carecoord tokens revoke {claims['jti']}`)" in minted.stderr
     with api_server.client(token) as client:
         response = client.post("/v1/sessions")
     assert response.status_code == 201

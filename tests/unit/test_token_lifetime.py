@@ -73,14 +73,17 @@ def test_a_token_without_exp_or_iat_is_refused_naming_the_claim(
     refused = _refusal(_signed(**claims))
     assert refused.code == "token_invalid"
     if missing:
-        assert refused.message == f"The token has no '{missing}' claim; tokens need iat, exp and jti."
+        assert (
+            refused.message
+            == f"The token has no '{missing}' claim; tokens need iss, patient, iat, exp and jti."
+        )
 
 
 def test_a_token_without_jti_is_refused_because_it_could_not_be_revoked() -> None:
     now = int(time.time())
     refused = _refusal(_signed(iat=now, exp=now + 60))
     assert refused.code == "token_invalid"
-    assert refused.message == "The token has no 'jti' claim; tokens need iat, exp and jti."
+    assert refused.message == "The token has no 'jti' claim; tokens need iss, patient, iat, exp and jti."
 
 
 def test_issue_refuses_a_ttl_over_the_maximum() -> None:

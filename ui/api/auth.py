@@ -19,6 +19,7 @@ from carecoord.settings import Settings
 ALGORITHM = "HS256"
 _TTL = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+REQUIRED_CLAIMS = "iss, patient, iat, exp and jti"
 
 
 class TokenConfigError(ValueError):
@@ -118,7 +119,7 @@ class TokenService:
             raise InvalidToken("token_expired", "The token has expired; sign in again.") from exc
         except jwt.MissingRequiredClaimError as exc:
             raise InvalidToken(
-                "token_invalid", f"The token has no '{exc.claim}' claim; tokens need iat, exp and jti."
+                "token_invalid", f"The token has no '{exc.claim}' claim; tokens need {REQUIRED_CLAIMS}."
             ) from exc
         except jwt.InvalidTokenError as exc:
             raise InvalidToken("token_invalid", "The token is not valid.") from exc
@@ -127,7 +128,9 @@ class TokenService:
             raise InvalidToken("token_invalid", "The token names no patient.")
         jti = claims.get("jti")
         if not isinstance(jti, str) or not jti or len(jti) > 64:
-            raise InvalidToken("token_invalid", "The token has no 'jti' claim; tokens need iat, exp and jti.")
+            raise InvalidToken(
+                "token_invalid", f"The token has no 'jti' claim; tokens need {REQUIRED_CLAIMS}."
+            )
         lifetime = int(claims["exp"]) - int(claims["iat"])
         if lifetime > self.max_lifetime_s:
             raise InvalidToken(

@@ -23,6 +23,7 @@ from ui.console.session_cookie import COOKIE, HANDOFFS
 
 _USER = "console.user"
 _SID = "console.sid"
+_EXPIRES = "console.expires"
 _HANDOFF = "console.cookie_handoff"
 _CLEAR = "console.cookie_clear"
 _NOTICE = "console.notice"
@@ -41,7 +42,11 @@ def current_user() -> User | None:
     """The clinician signed in to this session, if any, or the one a valid session cookie names."""
     value = st.session_state.get(_USER)
     if isinstance(value, User):
-        return value
+        expires = st.session_state.get(_EXPIRES)
+        if not isinstance(expires, int) or time.time() < expires:
+            return value
+        sign_out()  # the signed session's hours are over, even though this page stayed open
+        return None
     return _from_cookie()
 
 
@@ -59,17 +64,21 @@ def _from_cookie() -> User | None:
     user = opened.users.get(claims.user)
     if user is None:
         return None
-    st.session_state[_USER] = user
-    st.session_state[_SID] = claims.sid
+    _remember(user, claims.sid, claims.expires)
     return user
 
 
 def sign_in(user: User) -> None:
     """Remember `user` for this browser session and hand the browser its session cookie."""
     value, claims = session_signer().sign(user.name)
-    st.session_state[_USER] = user
-    st.session_state[_SID] = claims.sid
+    _remember(user, claims.sid, claims.expires)
     st.session_state[_HANDOFF] = HANDOFFS.put(value, max(1, claims.expires - int(time.time())))
+
+
+def _remember(user: User, sid: str, expires: int) -> None:
+    st.session_state[_USER] = user
+    st.session_state[_SID] = sid
+    st.session_state[_EXPIRES] = expires
 
 
 def sign_out() -> None:
