@@ -36,6 +36,7 @@ from knowledge.embedder import Embedder
 from knowledge.retriever import HybridRetriever
 from tools.clock import Clock
 from tools.fhir import FhirGateway
+from tools.fhir_budget import fhir_budget
 from tools.record import PatientRecord, ToolCall
 
 __all__ = ["DURABILITY", "RECURSION_LIMIT", "AgentServices", "ChatService", "to_result"]
@@ -60,6 +61,8 @@ class AgentServices:
     """The gate's second stage for Claude's prose (built with the Claude reasoner when enabled)."""
     clock: Clock = field(default_factory=Clock)
     """The clinic's clock, built from settings by the composition root."""
+    fhir_budget_s: float | None = None
+    """Seconds one turn may spend on FHIR in all (retries included); None: only per-request timeouts."""
 
 
 class ChatService:
@@ -137,9 +140,13 @@ class ChatService:
         if not self.was_interrupted(thread_id):
             return None
         started = time.perf_counter()
-        self.graph.invoke(
-            None, self._config(thread_id), context=self._context(patient_id, thread_id), durability=DURABILITY
-        )
+        with fhir_budget(self.services.fhir_budget_s):
+            self.graph.invoke(
+                None,
+                self._config(thread_id),
+                context=self._context(patient_id, thread_id),
+                durability=DURABILITY,
+            )
         state = self.state(thread_id)
         self._audit_answer(patient_id, thread_id, state.question, state)
         return to_result(thread_id, state, (time.perf_counter() - started) * 1000)
@@ -166,14 +173,15 @@ class ChatService:
             payload = Command(resume=PatientMessage(text=message).model_dump())
         else:
             payload = {"question": message}
-        for chunk in self.graph.stream(
-            payload, config, context=context, durability=DURABILITY, stream_mode="updates"
-        ):
-            if on_step is None or not isinstance(chunk, dict):
-                continue
-            for node, update in chunk.items():
-                if not node.startswith("__"):
-                    on_step(TurnStep.from_update(node, update))
+        with fhir_budget(self.services.fhir_budget_s):
+            for chunk in self.graph.stream(
+                payload, config, context=context, durability=DURABILITY, stream_mode="updates"
+            ):
+                if on_step is None or not isinstance(chunk, dict):
+                    continue
+                for node, update in chunk.items():
+                    if not node.startswith("__"):
+                        on_step(TurnStep.from_update(node, update))
         state = self.state(thread)
         self._audit_answer(patient_id, thread, message, state)
         return TurnOutcome(to_result(thread, state, (time.perf_counter() - started) * 1000), state)

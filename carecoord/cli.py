@@ -43,7 +43,7 @@ app.add_typer(audit_app, name="audit", help="The hash-chained audit log: verify 
 app.add_typer(db_app, name="db", help="The database schema: create or migrate every table.")
 
 app.command("serve", help="Run the patient API and chat widget (uvicorn).")(serve)
-app.add_typer(tokens_app, name="tokens", help="Mint patient tokens for the API.")
+app.add_typer(tokens_app, name="tokens", help="Mint and revoke patient tokens for the API.")
 app.command("console", help="Serve the clinician console (Streamlit): queue, item review, audit, metrics.")(
     console
 )

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
 
     fhir_timeout_s: float = 10.0
     fhir_retries: int = 3
+    fhir_turn_budget_s: float = Field(default=10.0, gt=0)
+    """Seconds one turn may spend on FHIR calls in all (retries included); then the turn answers that it
+    cannot reach the record and escalates, instead of holding the patient while a frozen EHR times out."""
 
     refill_repeats: int = Field(default=0, ge=0, le=11)
     """Clinic policy: refills (`numberOfRepeatsAllowed`) on an approved refill order, unless the approving
@@ -81,6 +84,8 @@ class Settings(BaseSettings):
     jwt_issuer: str = "carecoord"
     jwt_ttl_s: int = 3600
     """Lifetime of a minted patient token."""
+    token_max_lifetime_s: int = Field(default=86_400, gt=0)
+    """Longest lifetime (`exp - iat`) the API accepts; a longer-lived token is refused."""
     transcript_keys: dict[str, SecretStr] = Field(default_factory=dict)
     """Transcript encryption keys: key id -> base64 AES key (16/24/32 bytes). Old ids stay for reading."""
     transcript_key_id: str = "demo"
@@ -97,6 +102,11 @@ class Settings(BaseSettings):
     rate_limit_ip_per_min: int = 300
     """API requests per client IP per minute."""
     require_mfa: bool = False
+    console_session_secret: SecretStr | None = None
+    """HMAC key of the console's session cookie (keeps a sign-in across a browser refresh); unset means a
+    random key per console process (sessions then end when it restarts). Share it across console replicas."""
+    console_session_hours: float = Field(default=8.0, gt=0)
+    """How long a console sign-in lasts before the clinician signs in again."""
     """Clinicians and admins must have enrolled a TOTP authenticator to sign in (console and CLI)."""
     audit_key: SecretStr | None = None
     """HMAC-SHA256 key of the audit chain, kept outside the database; unset means an unkeyed chain (the
@@ -136,7 +146,7 @@ class Settings(BaseSettings):
         """`CARECOORD_NOW=` (blank, as in `.env.example`) means the wall clock."""
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("audit_key", "audit_anchor_path", mode="before")
+    @field_validator("audit_key", "audit_anchor_path", "console_session_secret", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         """`CARECOORD_AUDIT_KEY=` (blank, as in `.env.example`) means no key; a blank path the default."""
@@ -160,6 +170,24 @@ class Settings(BaseSettings):
         if self.now is not None:
             zone = ZoneInfo(self.timezone)
             self.now = self.now.replace(tzinfo=zone) if self.now.tzinfo is None else self.now.astimezone(zone)
+        return self
+
+    @field_validator("console_session_secret")
+    @classmethod
+    def _long_session_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """An HMAC key short enough to guess would let anyone forge a clinician's session."""
+        if value is not None and len(value.get_secret_value().encode()) < 32:
+            raise ValueError("CARECOORD_CONSOLE_SESSION_SECRET must be at least 32 bytes")
+        return value
+
+    @model_validator(mode="after")
+    def _minted_tokens_are_accepted(self) -> Settings:
+        """A default token lifetime over the maximum would mint tokens the API refuses."""
+        if self.jwt_ttl_s > self.token_max_lifetime_s:
+            raise ValueError(
+                f"CARECOORD_JWT_TTL_S={self.jwt_ttl_s} exceeds CARECOORD_TOKEN_MAX_LIFETIME_S="
+                f"{self.token_max_lifetime_s}: the API would refuse the tokens it mints"
+            )
         return self
 
     @model_validator(mode="after")

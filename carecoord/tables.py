@@ -13,9 +13,20 @@ from carecoord.chat_tables import ChatMessage, ChatThread
 from carecoord.login_throttle import LoginFailure
 from carecoord.notify.tables import Notification
 from carecoord.review.models import ReviewItem
+from carecoord.revocations import RevokedToken
 from carecoord.users import UserRow
 
-MIGRATED = (ReviewItem, UserRow, AuditRow, AuditHead, ChatThread, ChatMessage, Notification, LoginFailure)
+MIGRATED = (
+    ReviewItem,
+    UserRow,
+    AuditRow,
+    AuditHead,
+    ChatThread,
+    ChatMessage,
+    Notification,
+    LoginFailure,
+    RevokedToken,
+)
 
 
 def metadata() -> MetaData:

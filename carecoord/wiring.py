@@ -47,6 +47,7 @@ from carecoord.review.contracts import ApprovalPolicy
 from carecoord.review.queue import ReviewQueue
 from carecoord.review.service import ReviewService
 from carecoord.review.tasks import TaskMirror
+from carecoord.revocations import RevocationList
 from carecoord.settings import Settings
 from carecoord.sign_in import SignIn
 from carecoord.users import UserStore
@@ -187,6 +188,7 @@ def build_agent_services(
         reasoner_version=version,
         judge=judge,
         clock=Clock(settings.timezone, settings.now),
+        fhir_budget_s=settings.fhir_turn_budget_s,
     )
     screen.warm()
     offline.classifier.warm()
@@ -278,6 +280,11 @@ class Services:
         anchorer = Anchorer(self.anchor_audit, self.settings.audit_anchor_interval_min * 60).start()
         self._stack.callback(anchorer.stop)
         return anchorer
+
+    @cached_property
+    def revocations(self) -> RevocationList:
+        """Revoked patient-token ids and console sessions (each revocation audited)."""
+        return RevocationList(self.engine, self.audit)
 
     @cached_property
     def users(self) -> UserStore:

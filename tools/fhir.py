@@ -21,10 +21,13 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
+    stop_any,
     wait_random_exponential,
 )
+from tenacity.stop import stop_base
 
 from tools.errors import FhirError, FhirNotFound, FhirRejected, FhirUnavailable
+from tools.fhir_budget import remaining_s
 
 FHIR_JSON = "application/fhir+json"
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -44,6 +47,14 @@ class _TimeoutSession(requests.Session):
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self._timeout_s)
         return super().request(method, url, *args, **kwargs)
+
+
+class _BudgetSpent(stop_base):
+    """Stop retrying once the turn's FHIR time budget is spent."""
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        left = remaining_s()
+        return left is not None and left <= 0
 
 
 class _Transient(Exception):
@@ -125,10 +136,17 @@ class FhirGateway:
             data = json.dumps(body)
 
         def attempt() -> requests.Response:
+            wait_s = timeout_s if timeout_s is not None else self.timeout_s
+            left = remaining_s()
+            if left is not None:
+                if left <= 0:
+                    raise FhirUnavailable(
+                        f"the turn's time for the FHIR server at {self.base_url} is spent; not asking again"
+                    )
+                wait_s = min(wait_s, left)
             try:
-                extra = {"timeout": timeout_s} if timeout_s is not None else {}
                 response: requests.Response = self._server.session.request(
-                    method, url, data=data, headers=all_headers, **extra
+                    method, url, data=data, headers=all_headers, timeout=wait_s
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 raise _Transient(
@@ -143,10 +161,16 @@ class FhirGateway:
             detail = exc.detail if isinstance(exc, _Transient) else "unknown failure"
             raise FhirUnavailable(f"{detail} (after {state.attempt_number} attempts)")
 
+        backoff = wait_random_exponential(multiplier=0.1, max=2.0)
+
+        def wait(state: RetryCallState) -> float:
+            left = remaining_s()
+            return backoff(state) if left is None else min(backoff(state), left)
+
         retrying = Retrying(
             retry=retry_if_exception(lambda e: isinstance(e, _Transient)),
-            stop=stop_after_attempt(attempts or self.attempts),
-            wait=wait_random_exponential(multiplier=0.1, max=2.0),
+            stop=stop_any(stop_after_attempt(attempts or self.attempts), _BudgetSpent()),
+            wait=wait,
             retry_error_callback=give_up,
             reraise=False,
         )

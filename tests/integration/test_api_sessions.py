@@ -6,26 +6,19 @@ import subprocess
 import sys
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import jwt
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
 from agent.service import ChatService
-from carecoord.audit import AuditLog
 from carecoord.db import make_engine
-from carecoord.notify.dispatcher import DispatchConfig, Dispatcher
-from carecoord.notify.outbox import Outbox
-from carecoord.review.alerts import QueueAlerts
 from carecoord.settings import Settings
 from carecoord.wiring import fhir_gateway, phi_keyring
-from tests.fixtures.api import ApiServer, answered, ask, has_type, open_session, read_events
+from tests.fixtures.api import ApiServer, Borrowed, answered, ask, has_type, open_session, read_events
 from tests.fixtures.processes import free_port
-from tools.fhir import FhirGateway
 from ui.api.app import create_app
 
 pytestmark = pytest.mark.integration
@@ -90,6 +83,42 @@ def test_bad_tokens_get_401(api_server: ApiServer, make_token: object, code: str
     assert response.json()["error"]["code"] == code
 
 
+@pytest.mark.parametrize(
+    ("lifetime_s", "jti", "code", "message"),
+    [
+        (
+            60,
+            None,
+            "token_invalid",
+            "The token has no 'jti' claim; tokens need iss, patient, iat, exp and jti.",
+        ),
+        (
+            90_000,
+            "j-long",
+            "token_lifetime_exceeded",
+            "The token lives 25h, longer than the 24h maximum; ask for a shorter-lived token.",
+        ),
+    ],
+    ids=["no-jti", "over-max-lifetime"],
+)
+def test_tokens_without_jti_or_living_too_long_get_401(
+    api_server: ApiServer, lifetime_s: int, jti: str | None, code: str, message: str
+) -> None:
+    """Issue 15 (a fixed patient id: a refused token never reaches a patient's rate-limit bucket)."""
+    assert api_server.settings.jwt_secret is not None
+    now = int(time.time())
+    claims = {"patient": "p-claims", "iss": "carecoord", "iat": now, "exp": now + lifetime_s}
+    token = jwt.encode(
+        {**claims, **({"jti": jti} if jti else {})},
+        api_server.settings.jwt_secret.get_secret_value(),
+        "HS256",
+    )
+    with api_server.client(token) as client:
+        response = client.post("/v1/sessions")
+    assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["error"] == {"code": code, "message": message}
+
+
 def test_tokens_issue_command_mints_a_token_the_api_accepts(api_server: ApiServer) -> None:
     patient = api_server.patient()
     minted = subprocess.run(
@@ -103,6 +132,7 @@ def test_tokens_issue_command_mints_a_token_the_api_accepts(api_server: ApiServe
     token = minted.stdout.strip()
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["patient"] == patient and 290 <= claims["exp"] - claims["iat"] <= 300
+    assert f"jti {claims['jti']} (revoke with `carecoord tokens revoke {claims['jti']}`)" in minted.stderr
     with api_server.client(token) as client:
         response = client.post("/v1/sessions")
     assert response.status_code == 201
@@ -236,26 +266,6 @@ def test_static_widget_files_are_served(api_server: ApiServer) -> None:
         style = client.get("/widget/widget.css")
     assert script.status_code == 200 and "EventSource" in script.text
     assert style.status_code == 200 and ".cc-launcher" in style.text
-
-
-@dataclass
-class Borrowed:
-    """The API's services, with the session's chat service lent instead of loading another."""
-
-    gateway: FhirGateway
-    engine: Engine
-    service: ChatService
-
-    def chat(self, reasoner: str | None = None) -> ChatService:
-        return self.service
-
-    def start_anchoring(self) -> None:
-        return None
-
-    @property
-    def dispatcher(self) -> Dispatcher:
-        config = DispatchConfig(console_url="http://127.0.0.1:8501")
-        return Dispatcher(Outbox(self.engine), QueueAlerts(self.engine), [], AuditLog(self.engine), config)
 
 
 def test_readyz_names_the_failing_part(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from agent.service import ChatService
 from carecoord.audit import AuditLog
 from carecoord.db import make_engine
 from carecoord.review.queue import ReviewQueue
+from carecoord.revocations import RevocationList
 from carecoord.settings import Settings
 from carecoord.users import User, UserStore
 from carecoord.wiring import phi_keyring
@@ -117,6 +119,28 @@ def test_sign_out_returns_to_the_form(empty_settings: Settings, monkeypatch: pyt
     at.sidebar.button(key="sign_out").click().run()
     assert at.title[0].value == TITLE
     assert USER_KEY not in at.session_state
+
+
+def test_a_signed_session_ends_after_its_hours_even_on_an_open_page(
+    empty_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: the signed session's expiry holds while the page stays open; its id is then revoked."""
+    user, password = add_user(empty_settings)
+    at = console(empty_settings, monkeypatch).run()
+    at.text_input(key="login_name").input(user.name)
+    at.text_input(key="login_password").input(password)
+    at.button[0].click().run()
+    assert at.title[0].value == "Review queue"
+    sid = at.session_state["console.sid"]
+    assert at.session_state["console.expires"] > time.time() + 7.9 * 3600  # 8 h by default
+    at.session_state["console.expires"] = int(time.time()) - 1
+    at.run()
+    assert at.title[0].value == TITLE and USER_KEY not in at.session_state
+    engine = make_engine(empty_settings.sqlalchemy_url, phi_keyring(empty_settings))
+    try:
+        assert RevocationList(engine).is_revoked(sid)
+    finally:
+        engine.dispose()
 
 
 # -- deciding items ----------------------------------------------------------------------------

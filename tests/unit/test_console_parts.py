@@ -13,7 +13,7 @@ from carecoord.notify.status import NotificationStatus
 from carecoord.review.views import QueueItem
 from carecoord.settings import Settings
 from tools.views import Observation, SourceResource
-from ui.console.cli import APP, settings_env, streamlit_command
+from ui.console.cli import SERVER, settings_env, streamlit_command
 from ui.console.edits import InvalidInput, parse_edited, required_text
 from ui.console.panel import latest_labs
 from ui.console.queue_table import RowFacts, is_open, ordered, table
@@ -164,7 +164,7 @@ def test_latest_labs_keeps_the_newest_result_of_each_test() -> None:
 
 def test_streamlit_command_and_settings_env(tmp_path: Path) -> None:
     command = streamlit_command(8599, "127.0.0.1")
-    assert command[1:5] == ["-m", "streamlit", "run", str(APP)]
+    assert command[1:5] == ["-m", "streamlit", "run", str(SERVER)]
     assert ["--server.port", "8599"] == command[5:7]
     assert "--server.headless" in command and "--browser.gatherUsageStats" in command
     settings = Settings(
@@ -183,15 +183,18 @@ def test_streamlit_command_and_settings_env(tmp_path: Path) -> None:
         "CARECOORD_VECTOR_CACHE_DIR": str(tmp_path / "v"),
         "CARECOORD_AUDIT_ANCHOR_PATH": str(tmp_path / "audit-anchors.jsonl"),
         "CARECOORD_REQUIRE_MFA": "0",
+        "CARECOORD_CONSOLE_SESSION_HOURS": "8.0",
     }
     keyed = settings.model_copy(
         update={
             "transcript_keys": {"k": SecretStr("a2V5")},
             "transcript_key_id": "k",
             "audit_key": SecretStr("s"),
+            "console_session_secret": SecretStr("c" * 32),
         }
     )
     handed = settings_env(keyed)
+    assert handed["CARECOORD_CONSOLE_SESSION_SECRET"] == "c" * 32
     assert (
         handed["CARECOORD_TRANSCRIPT_KEYS"] == '{"k": "a2V5"}'
         and handed["CARECOORD_TRANSCRIPT_KEY_ID"] == "k"

@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from agent.service import ChatService
 from carecoord.notify.dispatcher import Dispatcher
 from carecoord.outages import is_dependency_down
+from carecoord.revocations import RevocationList
 from carecoord.settings import Settings
 from carecoord.wiring import open_services, transcript_cipher
 from tools.fhir import FhirGateway
@@ -131,6 +132,7 @@ def create_app(settings: Settings, services_for: ServicesFactory = open_services
                 gateway=services.gateway,
                 store=store,
                 tokens=TokenService.from_settings(settings),
+                revocations=RevocationList(services.engine),
                 limiter=limiter,
                 metrics=metrics,
                 notifier=notifier,

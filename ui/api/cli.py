@@ -1,20 +1,22 @@
-"""`carecoord serve` (the patient API under uvicorn) and `carecoord tokens issue`."""
+"""`carecoord serve` (the patient API under uvicorn) and `carecoord tokens issue|revoke|revoked`."""
 
 from __future__ import annotations
 
+import getpass
 import ipaddress
 import os
 import sys
 import tempfile
 from typing import Annotated
 
+import jwt
 import typer
 from rich.console import Console
 
 from carecoord.settings import Settings, get_settings
 
 err = Console(stderr=True)
-tokens_app = typer.Typer(no_args_is_help=True, help="Mint patient tokens for the API.")
+tokens_app = typer.Typer(no_args_is_help=True, help="Mint and revoke patient tokens for the API.")
 
 
 def _settings() -> Settings:
@@ -119,4 +121,39 @@ def issue(
     except (ValueError, TokenConfigError) as exc:
         err.print(f"[red]{exc}[/red]", soft_wrap=True)
         raise typer.Exit(code=2) from None
-    sys.stdout.write(tokens.issue(patient, seconds) + "\n")
+    try:
+        token = tokens.issue(patient, seconds)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]", soft_wrap=True)
+        raise typer.Exit(code=2) from None
+    jti = jwt.decode(token, options={"verify_signature": False})["jti"]
+    err.print(f"[dim]jti {jti} (revoke with `carecoord tokens revoke {jti}`)[/dim]", soft_wrap=True)
+    sys.stdout.write(token + "\n")
+
+
+@tokens_app.command("revoke")
+def revoke(
+    jti: Annotated[str, typer.Argument(help="The token's `jti` claim (printed by `tokens issue`).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why, for the audit log.")] = "",
+) -> None:
+    """Revoke one patient token: every API process refuses it from now on (audited)."""
+    from carecoord.wiring import open_services
+
+    with open_services(_settings()) as services:
+        try:
+            new = services.revocations.revoke(jti, f"cli:{getpass.getuser()}", reason)
+        except ValueError as exc:
+            err.print(f"[red]{exc}[/red]", soft_wrap=True)
+            raise typer.Exit(code=2) from None
+    err.print(f"Revoked token {jti}." if new else f"Token {jti} was already revoked.")
+
+
+@tokens_app.command("revoked")
+def revoked(limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50) -> None:
+    """List revoked tokens and console sessions."""
+    from carecoord.wiring import open_services
+
+    with open_services(_settings()) as services:
+        rows = services.revocations.list(limit)
+    for row in rows:
+        sys.stdout.write(f"{row.jti}\t{row.revoked_at:%Y-%m-%d %H:%M:%S}\t{row.revoked_by}\t{row.reason}\n")

@@ -36,13 +36,21 @@ def _verify(api: ApiState, token: str | None) -> Principal:
             401, "token_missing", "Send a patient token as 'Authorization: Bearer …'.", _UNAUTHORIZED
         )
     try:
-        return api.tokens.verify(token)
+        who = api.tokens.verify(token)
     except InvalidToken as exc:
         raise ApiError(401, exc.code, exc.message, _UNAUTHORIZED) from exc
+    if api.revocations.is_revoked(who.jti):
+        raise ApiError(
+            401, "token_revoked", "This token has been revoked; sign in again for a new one.", _UNAUTHORIZED
+        )
+    return who
 
 
 def principal(api: StateDep, credentials: BearerDep) -> Principal:
-    """The patient of the bearer token (401 when missing, invalid or expired)."""
+    """The patient of the bearer token (401 when missing, invalid, expired, too long-lived or revoked).
+
+    A plain `def`: FastAPI runs it on its thread pool, where the revocation lookup may touch the database.
+    """
     return _verify(api, credentials.credentials if credentials else None)
 
 

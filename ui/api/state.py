@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agent.service import ChatService
+from carecoord.revocations import RevocationList
 from carecoord.settings import Settings
 from tools.fhir import FhirGateway
 from ui.api.auth import TokenService
@@ -25,6 +26,8 @@ class ApiState:
     """The process's one FHIR gateway (the chat service's); readiness probes through it."""
     store: TranscriptStore
     tokens: TokenService
+    revocations: RevocationList
+    """Revoked token ids, shared by every process through the database."""
     limiter: RateLimiter
     metrics: ApiMetrics
     notifier: Notifier

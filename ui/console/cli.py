@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from carecoord.settings import Settings
 
 APP = Path(__file__).with_name("app.py")
+SERVER = Path(__file__).with_name("server.py")
+"""What `streamlit run` serves: `app.py`'s pages and the session-cookie routes (`st.App`)."""
 err = Console(stderr=True)
 
 
@@ -29,7 +31,7 @@ def streamlit_command(port: int, address: str) -> list[str]:
         "-m",
         "streamlit",
         "run",
-        str(APP),
+        str(SERVER),
         "--server.port",
         str(port),
         "--server.address",
@@ -71,6 +73,9 @@ def settings_env(settings: Settings) -> dict[str, str]:
         env["CARECOORD_AUDIT_RETIRED_KEYS"] = json.dumps(retired)
     env["CARECOORD_AUDIT_ANCHOR_PATH"] = str(settings.audit_anchors)
     env["CARECOORD_REQUIRE_MFA"] = "1" if settings.require_mfa else "0"
+    env["CARECOORD_CONSOLE_SESSION_HOURS"] = str(settings.console_session_hours)
+    if settings.console_session_secret is not None:
+        env["CARECOORD_CONSOLE_SESSION_SECRET"] = settings.console_session_secret.get_secret_value()
     if settings.demo_mode:
         env["CARECOORD_DEMO_MODE"] = "1"
     return env

@@ -7,7 +7,7 @@ import streamlit as st
 from carecoord.sign_in import SignInRefused
 from carecoord.users import User
 from ui.console.services import services
-from ui.console.session import current_user, sign_in, sign_out
+from ui.console.session import current_user, sign_in, sign_out, sync_cookie
 
 
 def login_form() -> None:
@@ -44,6 +44,7 @@ def require_user() -> User:
     Without a user this draws the form and stops the run, so nothing after the call can show data.
     """
     user = current_user()
+    sync_cookie()
     if user is None:
         login_form()
         st.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import secrets
 from contextlib import ExitStack
 from typing import Any
 
@@ -21,6 +22,10 @@ from tools.errors import FhirError, PatientIsolationError
 from tools.fhir import FhirGateway
 from tools.record import PatientRecord
 from ui.console.panel import PatientPanel, load_panel
+from ui.console.session_cookie import SessionSigner
+
+_PROCESS_SECRET = secrets.token_bytes(32)
+"""Signs sessions when no CARECOORD_CONSOLE_SESSION_SECRET is set: they then end when this process does."""
 
 
 def console_settings() -> Settings:
@@ -32,6 +37,14 @@ def services() -> Services:
     """The shared services for the current settings."""
     settings = console_settings()
     return _open_services(settings.model_dump_json(), settings)
+
+
+def session_signer() -> SessionSigner:
+    """The signer of console session cookies, from the settings' secret or this process's own."""
+    settings = console_settings()
+    secret = settings.console_session_secret
+    key = secret.get_secret_value().encode() if secret is not None else _PROCESS_SECRET
+    return SessionSigner(key, settings.console_session_hours * 3600)
 
 
 def review_service() -> ReviewService:

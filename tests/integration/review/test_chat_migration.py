@@ -31,7 +31,7 @@ CHAT_TABLES = {"chat_threads", "chat_messages"}
 
 def _schema_matches_models(engine: Engine) -> None:
     with engine.connect() as connection:
-        assert current_revisions(connection) == head_revisions() == {"0010"}
+        assert current_revisions(connection) == head_revisions() == {"0011"}
         assert compare_metadata(MigrationContext.configure(connection), metadata()) == []
 
 

@@ -57,7 +57,7 @@ def _drop_append_only_triggers(engine: Engine) -> None:
 def test_opening_a_store_migrates_to_head_and_the_models_match_the_migrations(engine: Engine) -> None:
     ReviewQueue(engine)
     with engine.connect() as connection:
-        assert current_revisions(connection) == head_revisions() == {"0010"}
+        assert current_revisions(connection) == head_revisions() == {"0011"}
         diff = compare_metadata(MigrationContext.configure(connection), metadata())
     assert diff == []
     assert {"review_items", "users", "audit_entries", "audit_head", "chat_threads", "chat_messages"} <= set(
