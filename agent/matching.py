@@ -61,6 +61,35 @@ def match_medication(
     return best if best_score >= threshold else None
 
 
+DOSE_FORM_WORDS = frozenset(
+    {
+        "inhaler",
+        "inhalers",
+        "pen",
+        "pens",
+        "injector",
+        "patch",
+        "patches",
+        "cream",
+        "ointment",
+        "drop",
+        "drops",
+    }
+    | {"spray", "sprays", "nebulizer"}
+)
+"""How patients name a medicine by what it is rather than what is in it ("refills on my inhaler")."""
+
+
+def medications_of_form(message: str, medications: Sequence[Medication]) -> list[Medication]:
+    """The patient's medications whose name holds a dose-form word the message uses (inhaler, pen, …)."""
+    said = {_singular(word) for word in normalise(message).split() if word in DOSE_FORM_WORDS}
+    return [m for m in medications if said & {_singular(word) for word in normalise(m.name).split()}]
+
+
+def _singular(word: str) -> str:
+    return word[:-2] if word.endswith("ches") else word.removesuffix("s")
+
+
 def mentioned_medications(message: str, medications: Sequence[Medication]) -> list[Medication]:
     """Every medication of the patient's that the message names."""
     query = with_generics(message)

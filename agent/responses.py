@@ -23,6 +23,7 @@ class Responses(BaseModel):
     refusal_dose_change: str
     abstain: str
     abstain_escalated: str
+    nothing_found_escalated: str
     ask_which_medication: str
     no_medications: str
     no_match_medication: str

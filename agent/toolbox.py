@@ -15,7 +15,7 @@ from typing import cast
 from agent.booking_window import booking_window
 from agent.grounding.lexicon import load_drug_lexicon
 from agent.lab_search import find_results, find_series
-from agent.matching import LAB_CODES, match_medication, match_specialty
+from agent.matching import LAB_CODES, match_medication, match_specialty, medications_of_form
 from agent.models import Fact, ToolRequest
 from agent.order_tools import demographic_facts, lab_order, reading
 from agent.series_facts import SERIES_AGGREGATES, Aggregate, series_fact
@@ -147,6 +147,7 @@ class Toolbox:
                     chosen = [m for m in medications if m.name not in request.other_than]
                 elif wanted:
                     chosen = [m for m in medications if match_medication(wanted, [m])]
+                    chosen = chosen or medications_of_form(wanted, medications)
                 else:
                     chosen = medications
                 if not medications:

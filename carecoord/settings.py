@@ -250,7 +250,18 @@ class Settings(BaseSettings):
         return self.fhir_url.rstrip("/") == f"http://{self.sandbox_host}:{self.sandbox_port}/fhir"
 
 
+DEMO_MARKER = "demo-mode"
+"""A file in the data dir that `carecoord up --demo` leaves: the stores in it are sealed with the demo keys."""
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Settings for command-line and server edges; read once per process."""
-    return Settings()
+    """Settings for command-line and server edges; read once per process.
+
+    On a data dir that `carecoord up --demo` created, every command runs in demo mode too, so the
+    README's `carecoord chat` and `review` commands open the demo's sealed stores after `make demo`.
+    """
+    settings = Settings()
+    if not settings.demo_mode and (settings.data_dir / DEMO_MARKER).is_file():
+        return settings.in_demo_mode()
+    return settings

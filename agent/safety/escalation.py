@@ -92,6 +92,13 @@ def _symptom(state: TurnState) -> str | None:
     return "Patient reports a symptom" if state.plan and state.plan.intent == "symptom_report" else None
 
 
+def _empty_answer(state: TurnState) -> str | None:
+    """Nothing to say (no sentence survived, none was composed): the patient must never get silence."""
+    if state.plan is not None and (state.answer is None or not state.answer.sentences):
+        return "The assistant found nothing it could say"
+    return None
+
+
 def _low_confidence(state: TurnState) -> str | None:
     plan = state.plan
     if plan and plan.intent not in SILENT_INTENTS and plan.confidence < LOW_CONFIDENCE:
@@ -111,6 +118,7 @@ SITUATIONS: dict[Situation, Callable[[TurnState], str | None]] = {
     "failed_verification": _failed_verification,
     "urgent_screen": _urgent,
     "symptom_report": _symptom,
+    "empty_answer": _empty_answer,
     "low_confidence": _low_confidence,
 }
 """What each `when` of the rules table means; each returns the item's summary, or None."""

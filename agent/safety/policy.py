@@ -150,6 +150,7 @@ Situation = Literal[
     "failed_verification",
     "urgent_screen",
     "symptom_report",
+    "empty_answer",
     "low_confidence",
 ]
 

@@ -38,7 +38,7 @@ def up(
     import httpx
 
     from carecoord.services import Service, start
-    from carecoord.settings import get_settings
+    from carecoord.settings import DEMO_MARKER, get_settings
     from carecoord.topology import chroma_service, ensure_database, scale_env, scale_settings
     from carecoord.wiring import create_schema, open_services
     from knowledge.ingest import ingest
@@ -80,6 +80,10 @@ def up(
     console.print(f"Knowledge index: {indexed.chunks_total} chunks ({indexed.chunks_added} new)")
     if demo:
         env["CARECOORD_DEMO_MODE"] = "true"
+        (data_dir / DEMO_MARKER).write_text(
+            "Made by `carecoord up --demo`: this data dir is sealed with the demo keys, and every\n"
+            "carecoord command run on it uses demo mode. Delete the data dir to leave demo mode.\n"
+        )
         with open_services(settings) as services:
             users = services.stores.users
             if users.get(DEMO_USER[0]) is None:

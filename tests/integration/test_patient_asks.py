@@ -244,3 +244,20 @@ def test_a_number_shaped_like_a_blood_pressure_reads_the_blood_pressures(
     assert cited and all(c.id.startswith("Observation/") for c in cited), result.citations
     assert "blood pressure" in result.answer.lower()
     assert "weight" not in result.answer.lower() and "a1c" not in result.answer.lower(), result.answer
+
+
+@pytest.mark.parametrize(
+    "message", ["do I have any refills left on my inhaler", "how many refills on my inhalers?"]
+)
+def test_a_medicine_named_by_its_form_is_found_with_its_refills(
+    chat_service: ChatService, seeded_sandbox: SeededSandbox, message: str
+) -> None:
+    patient = _patient(seeded_sandbox, "inhaler")
+    inhalers = [m for m in _active_meds(patient) if "inhaler" in m]
+    result = chat_service.turn(patient.id, message)
+    assert result.answer.strip(), "never an empty answer"
+    for name in inhalers:
+        assert name.split()[0] in result.answer.lower(), (name, result.answer)
+    assert "refill" in result.answer.lower()
+    cited = [c.id for c in result.citations if c.kind == "fhir"]
+    assert cited and all(c.startswith("MedicationRequest/") for c in cited)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -31,3 +33,23 @@ def test_demo_mode_refuses_a_public_bind(command: list[str], monkeypatch: pytest
         get_settings.cache_clear()
     assert result.exit_code == 2
     assert "loopback" in result.output
+
+
+def test_a_data_dir_made_by_up_demo_keeps_every_command_in_demo_mode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from carecoord.settings import DEMO_MARKER, get_settings
+
+    monkeypatch.delenv("CARECOORD_DEMO_MODE", raising=False)
+    monkeypatch.delenv("CARECOORD_TRANSCRIPT_KEYS", raising=False)
+    monkeypatch.setenv("CARECOORD_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        plain = get_settings()
+        (tmp_path / DEMO_MARKER).write_text("demo\n")
+        get_settings.cache_clear()
+        marked = get_settings()
+    finally:
+        get_settings.cache_clear()
+    assert not plain.demo_mode and not plain.transcript_keys
+    assert marked.demo_mode and set(marked.transcript_keys) == {"demo"}

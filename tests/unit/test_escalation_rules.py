@@ -101,3 +101,15 @@ def test_a_rule_naming_an_unknown_protocol_fails_at_load(policy: Policy, tmp_pat
     readings[0]["protocol"] = "no-such-protocol"
     with pytest.raises(ValueError, match="no-such-protocol"):
         _edited(tmp_path, {"readings": readings})
+
+
+def test_a_turn_with_nothing_to_say_reaches_a_clinician_instead_of_silence(policy: Policy) -> None:
+    from agent.models import ComposedAnswer, Plan
+
+    plan = Plan(intent="medication_question", confidence=0.9, reasoner="offline")
+    silent = TurnState(plan=plan, answer=ComposedAnswer(sentences=(), citations=()))
+    need = decide(silent, policy)
+    assert need is not None
+    assert (need.kind, need.level) == ("clinical_question", "routine")
+    assert need.notice == responses().nothing_found_escalated
+    assert decide(TurnState(screen=ScreenResult(refusal="other_patient"), plan=plan), policy) is None
