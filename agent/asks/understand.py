@@ -98,6 +98,9 @@ def _actions(analysis: Analysis, own: list[Mention]) -> list[Ask]:
             Ask(kind="action_request", words=analysis.text, concept=m, request="other_action")
             for m in medicines
         ]
+        if not asks and as_test:
+            # "order my labs again, the usual ones": a test order that names no test is still an order.
+            asks.append(Ask(kind="action_request", words=analysis.text, request="lab_order"))
     return asks + _visits(analysis, requests)
 
 
@@ -132,12 +135,18 @@ def _without_aggregate(mention: Mention, aggregate: Mention | None, window: Time
     return mention.model_copy(update={"concept_id": concept.id})
 
 
-def follow_up(analysis: Analysis, previous_concept: str | None, previous_back: int = 0) -> tuple[Ask, ...]:
+def follow_up(
+    analysis: Analysis,
+    previous_concept: str | None,
+    previous_back: int = 0,
+    previous_window: TimeWindow | None = None,
+) -> tuple[Ask, ...]:
     """A lab follow-up that names no lab ("and the one before that?", "is it going up or down?").
 
     It asks its aggregate of the lab the thread's previous ask was about (`previous_concept`, typed from
     the thread's history); () when the message names a lab itself or there was none before. "The one before
     that" goes one result further back than the previous turn showed (`previous_back`: 0 for the latest).
+    A follow-up that names no time keeps the previous turn's window ("highest yesterday?" "and the lowest?").
     """
     aggregate = next(iter(analysis.of_kind("aggregate")), None)
     if aggregate is None or previous_concept is None or analysis.of_kind("lab_or_vital"):
@@ -145,7 +154,7 @@ def follow_up(analysis: Analysis, previous_concept: str | None, previous_back: i
     concept = Mention(
         concept_id=previous_concept, kind="lab_or_vital", text=aggregate.text, start=0, end=0, source="thread"
     )
-    window = analysis.times[0].window if analysis.times else None
+    window = analysis.times[0].window if analysis.times else previous_window
     ask = Ask(
         kind="record_query",
         words=analysis.text,

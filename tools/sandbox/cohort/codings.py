@@ -69,13 +69,18 @@ def local_code_table() -> LocalCodeTable:
     return LocalCodeTable(system=str(raw["system"]), rows=rows)
 
 
-def _recoded(code: dict[str, Any], style: Coding, table: LocalCodeTable) -> tuple[dict[str, Any], LocalCode] | None:
+def _recoded(
+    code: dict[str, Any], style: Coding, table: LocalCodeTable
+) -> tuple[dict[str, Any], LocalCode] | None:
     loinc = next((c.get("code") for c in code.get("coding") or [] if c.get("system") == LOINC), None)
     row = table.rows.get(str(loinc)) if loinc else None
     if row is None:
         return None
     if style == "local":
-        return {"coding": [{"system": table.system, "code": row.local, "display": row.text}], "text": row.text}, row
+        return {
+            "coding": [{"system": table.system, "code": row.local, "display": row.text}],
+            "text": row.text,
+        }, row
     return {"text": row.abbreviation}, row
 
 

@@ -81,7 +81,7 @@ def add_inpatient_stay(chart: Chart, days: int) -> None:
             chart.add(_blood_pressure(chart, at(day, hhmm), rng.randint(102, 164), rng.randint(58, 96)))
 
 
-def _head(chart: Chart, category: str, when: str, code: dict[str, object], summary: str) -> FhirResource:
+def _head(chart: Chart, category: str, when: str, code: FhirResource, summary: str) -> FhirResource:
     observation = base("Observation", chart.new_id("inpatient-obs"), summary)
     observation.update(
         status="final",
@@ -98,7 +98,7 @@ def _quantity(value: float, unit: str) -> dict[str, object]:
 
 
 def _reading(chart: Chart, series: Series, when: str, value: float) -> FhirResource:
-    code = {"coding": [{"system": "http://loinc.org", "code": series.loinc, "display": series.display}],
+    code: FhirResource = {"coding": [{"system": "http://loinc.org", "code": series.loinc, "display": series.display}],
             "text": series.display}  # fmt: skip
     observation = _head(chart, series.category, when, code, f"{series.display}: {value} {series.unit}.")
     observation["valueQuantity"] = _quantity(value, series.unit)
@@ -110,7 +110,7 @@ def _blood_pressure(chart: Chart, when: str, systolic: int, diastolic: int) -> F
         return {"code": {"coding": [{"system": "http://loinc.org", "code": loinc, "display": display}]},
                 "valueQuantity": _quantity(value, "mm[Hg]")}  # fmt: skip
 
-    code = {"coding": [{"system": "http://loinc.org", "code": "85354-9",
+    code: FhirResource = {"coding": [{"system": "http://loinc.org", "code": "85354-9",
                         "display": "Blood pressure panel with all children optional"}], "text": "Blood pressure"}  # fmt: skip
     observation = _head(chart, "vital-signs", when, code, f"Blood pressure {systolic}/{diastolic} mmHg.")
     observation["component"] = [
