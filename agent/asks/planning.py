@@ -125,8 +125,10 @@ def steer_by_asks(decided: Plan, asks: tuple[Ask, ...], analysis: Analysis) -> P
     asked_refill = renew or decided.intent != "medication_list"
     actions = [a for a in asks if a.kind == "action_request" and (a.request != "refill" or asked_refill)]
     drafting = any(t.tool.startswith("draft_") for t in decided.tools)
+    labs = [a for a in asks if a.kind == "record_query" and a.concept and a.concept.kind == "lab_or_vital"]
     if actions and not (drafting and all(a.request in NET_REQUESTS for a in actions)):
-        return _actions(decided, actions)
+        planned = _actions(decided, actions)
+        return planned.model_copy(update={"tools": (*planned.tools, *(_lab_tool(a) for a in labs))})
     demographic = [
         a for a in asks if a.kind == "record_query" and a.concept and a.concept.kind == "demographic"
     ]
@@ -135,12 +137,11 @@ def steer_by_asks(decided: Plan, asks: tuple[Ask, ...], analysis: Analysis) -> P
             ToolRequest(tool="patient_summary", args={"fact": a.concept.concept_id})
             for a in demographic
             if a.concept is not None
-        )
+        ) + tuple(_lab_tool(a) for a in labs)
         others = tuple(t for t in decided.tools if t.tool not in SUPERSEDED)
         return Plan(
             intent="general_question", confidence=SURE, tools=(*tools, *others), reasoner=decided.reasoner
         )
-    labs = [a for a in asks if a.kind == "record_query" and a.concept and a.concept.kind == "lab_or_vital"]
     advice = any(m.concept_id in ("advice", "how_to") for m in analysis.of_kind("request"))
     if labs and (decided.intent not in GUIDANCE_INTENTS or not advice or any(a.aggregate for a in labs)):
         tools = tuple(_lab_tool(a) for a in labs)

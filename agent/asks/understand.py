@@ -90,7 +90,8 @@ def _actions(analysis: Analysis, own: list[Mention]) -> list[Ask]:
         asks += [Ask(kind="action_request", words=m.text, concept=m, request="refill") for m in medicines]
     if "order" in requests and not asks:
         labs = [m for m in own if m.kind == "lab_or_vital"]
-        as_test = "lab_test" in requests
+        said = [m.text.lower() for m in analysis.of_kind("request") if m.concept_id == "order"]
+        as_test = "lab_test" in requests or any(text.endswith(("test", "tested")) for text in said)
         for lab in labs:
             request = "lab_order" if as_test else "other_action"
             asks.append(Ask(kind="action_request", words=analysis.text, concept=lab, request=request))
@@ -107,6 +108,15 @@ def _actions(analysis: Analysis, own: list[Mention]) -> list[Ask]:
 def asks_about(asks: list[Ask], mention: Mention) -> bool:
     """Whether an ask already covers the concept of `mention`."""
     return any(a.concept is not None and a.concept.concept_id == mention.concept_id for a in asks)
+
+
+def _about(ask: Ask, mention: Mention) -> bool:
+    return ask.concept is not None and ask.concept.concept_id == mention.concept_id
+
+
+def _asked_value(analysis: Analysis) -> bool:
+    """Whether the message also asks for a value ("what's my potassium, and order a new one")."""
+    return any(m.concept_id in ("question_value",) for m in analysis.of_kind("request"))
 
 
 def _reported(analysis: Analysis, mention: Mention) -> bool:
@@ -181,7 +191,8 @@ def understand(analysis: Analysis) -> tuple[Ask, ...]:
     for mention in own:
         if (
             mention.kind == "lab_or_vital"
-            and not asks_about(asks, mention)
+            and not any(a.request == "reading" for a in asks if _about(a, mention))
+            and not (asks_about(asks, mention) and not _asked_value(analysis))
             and not _reported(analysis, mention)
         ):
             concept = _without_aggregate(mention, aggregate, window)
