@@ -119,6 +119,21 @@ def _asked_value(analysis: Analysis) -> bool:
     return any(m.concept_id in ("question_value",) for m in analysis.of_kind("request"))
 
 
+def _latest_too(analysis: Analysis, mention: Mention, aggregate: Mention | None) -> bool:
+    """Whether the latest value is asked besides the lab's course or previous value.
+
+    "What's my TSH and is it going up or down?" asks the value, then (in a clause of its own) its course:
+    both are answered. "What was my potassium before that?" or "my previous A1c" asks only the aggregate.
+    """
+    return (
+        aggregate is not None
+        and aggregate.concept_id in ("previous", "trend")
+        and aggregate.start >= mention.end
+        and _asked_value(analysis)
+        and any(mark in f" {analysis.text[mention.end : aggregate.start]} " for mark in (" and ", ","))
+    )
+
+
 def _reported(analysis: Analysis, mention: Mention) -> bool:
     """Whether the message reports the concept ("my sugar is 62", "my sugar is high"), not asks about it."""
     valued = any(q.concept_id == mention.concept_id for q in analysis.quantities)
@@ -189,13 +204,12 @@ def understand(analysis: Analysis) -> tuple[Ask, ...]:
     aggregate = next(iter(analysis.of_kind("aggregate")), None)
     window = analysis.times[0].window if analysis.times else None
     for mention in own:
-        if (
-            mention.kind == "lab_or_vital"
-            and not any(a.request == "reading" for a in asks if _about(a, mention))
-            and not (asks_about(asks, mention) and not _asked_value(analysis))
-            and not _reported(analysis, mention)
+        if mention.kind == "lab_or_vital" and (
+            _asked_value(analysis) or not (asks_about(asks, mention) or _reported(analysis, mention))
         ):
             concept = _without_aggregate(mention, aggregate, window)
+            if _latest_too(analysis, mention, aggregate):
+                asks.append(Ask(kind="record_query", words=analysis.text, concept=concept, window=window))
             asks.append(
                 Ask(
                     kind="record_query",

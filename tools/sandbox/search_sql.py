@@ -149,9 +149,7 @@ def _exists(resource_type: str, criterion: Criterion, column: str) -> Sql:
     alternatives = [_match(m) for m in criterion.matches]
     text = (
         f"EXISTS (SELECT 1 FROM search_index i INDEXED BY search_index_res WHERE i.res = {column} "
-        "AND i.param = ? AND i.type = ? AND ("
-        + " OR ".join(a.text for a in alternatives)
-        + "))"
+        "AND i.param = ? AND i.type = ? AND (" + " OR ".join(a.text for a in alternatives) + "))"
     )
     params: tuple[SqlValue, ...] = (criterion.param.name, resource_type)
     for alternative in alternatives:
