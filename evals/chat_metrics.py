@@ -117,8 +117,9 @@ class ChatMetrics(BaseModel):
     """Record questions whose answer was in the record, answered "not in your record" (or not found, not
     recognised): a false medical statement. Must be 0."""
     wrong_values: int = 0
-    """Record questions whose answer was in the record, answered with a value but not the right one (a
-    different number, a different test, a missing direction). Must be 0."""
+    """Record questions whose answer was in the record, answered with a result of the record (a cited
+    Observation or Patient) but not the expected one (another number, another test, the wrong direction).
+    Must be 0."""
     turns: int
     latency_p50_ms: float | None
     latency_p95_ms: float | None
@@ -184,8 +185,9 @@ def _false_absent(s: ChatScore) -> bool:
 
 
 def _wrong_value(s: ChatScore) -> bool:
-    """The record had the answer; the assistant gave one, but not the expected value."""
-    return s.record_expected == "value" and not s.said_absent and bool(s.missing_facts)
+    """The record had the answer; the assistant stated a result (cited one) but not the expected value."""
+    stated = any(c.startswith("Observation/") or c.startswith("Patient/") for c in s.cited)
+    return s.record_expected == "value" and not s.said_absent and stated and bool(s.missing_facts)
 
 
 def _sum_tokens(tokens: Sequence[Tokens]) -> Tokens | None:

@@ -143,7 +143,7 @@ def steer_by_asks(decided: Plan, asks: tuple[Ask, ...], analysis: Analysis) -> P
             intent="general_question", confidence=SURE, tools=(*tools, *others), reasoner=decided.reasoner
         )
     advice = any(m.concept_id in ("advice", "how_to") for m in analysis.of_kind("request"))
-    if labs and (decided.intent not in GUIDANCE_INTENTS or not advice or any(a.aggregate for a in labs)):
+    if labs and (decided.intent not in GUIDANCE_INTENTS or not advice):
         tools = tuple(_lab_tool(a) for a in labs)
         others = tuple(t for t in decided.tools if t.tool not in SUPERSEDED)
         guidance = decided.needs_guidance and decided.intent == "lab_result"

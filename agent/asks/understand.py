@@ -134,6 +134,20 @@ def _latest_too(analysis: Analysis, mention: Mention, aggregate: Mention | None)
     )
 
 
+def _directed(aggregate: str, concept_id: str) -> str | None:
+    """The "best" or "worst" result as the highest or lowest, by which way is better for this lab (None: unknown)."""
+    if aggregate not in ("best", "worst"):
+        return aggregate
+    try:
+        better = observation_table().get(concept_id).better
+    except KeyError:
+        return None
+    if better is None:
+        return None
+    high = (better == "higher") == (aggregate == "best")
+    return "highest" if high else "lowest"
+
+
 def _reported(analysis: Analysis, mention: Mention) -> bool:
     """Whether the message reports the concept ("my sugar is 62", "my sugar is high"), not asks about it."""
     valued = any(q.concept_id == mention.concept_id for q in analysis.quantities)
@@ -208,6 +222,7 @@ def understand(analysis: Analysis) -> tuple[Ask, ...]:
             _asked_value(analysis) or not (asks_about(asks, mention) or _reported(analysis, mention))
         ):
             concept = _without_aggregate(mention, aggregate, window)
+            wanted = _directed(aggregate.concept_id, concept.concept_id) if aggregate else None
             if _latest_too(analysis, mention, aggregate):
                 asks.append(Ask(kind="record_query", words=analysis.text, concept=concept, window=window))
             asks.append(
@@ -215,7 +230,7 @@ def understand(analysis: Analysis) -> tuple[Ask, ...]:
                     kind="record_query",
                     words=analysis.text,
                     concept=concept,
-                    aggregate=aggregate.concept_id if aggregate else None,
+                    aggregate=wanted,
                     window=window,
                 )
             )

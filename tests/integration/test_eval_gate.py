@@ -86,6 +86,7 @@ def _explain(results: Sequence[AnyResult], metric: str) -> str:
             if r.score
             and r.score.record_expected == "value"
             and not r.score.said_absent
+            and any(c.startswith(("Observation/", "Patient/")) for c in r.score.cited)
             and r.score.missing_facts
         ],
         "dropped_requests": [
