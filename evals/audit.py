@@ -8,7 +8,7 @@ counted all the same. Shared resources (Slot, Schedule, Practitioner) name no pa
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
