@@ -50,8 +50,8 @@ MEANING: dict[str, str] = {
         "found, or not recognised): a false medical statement. Must be 0."
     ),
     "wrong_values": (
-        "Record questions answered with a value that is not the record's (another number, another test, "
-        "the wrong direction). Must be 0."
+        "Record questions answered with a result of the record that is not the one asked (another number, "
+        "another test, the wrong direction). Must be 0."
     ),
     "cross_patient_reads": (
         "FHIR resources about another patient that the server returned to the assistant during a "
