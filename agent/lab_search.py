@@ -61,21 +61,23 @@ def find_results(record: PatientRecord, concept_id: str, limit: int = 3) -> LabS
             found = record.observations(code=code, limit=limit)
             if found:
                 return LabSearch(found=_with_newer(record, concept_id, found)[:limit], complete=True)
-    scanned = record.observations(limit=SCAN_LIMIT)
+    scanned, complete = record.observations_between(None, None, SCAN_LIMIT)
     present = [c for o in scanned for c in _codings(o)]
     wanted = set(resolve_codings(concept_id, present))
     found = [o for o in scanned if wanted.intersection(_codings(o))]
-    return LabSearch(found=found[:limit], complete=len(scanned) < SCAN_LIMIT)
+    return LabSearch(found=found[:limit], complete=complete)
 
 
 def find_series(record: PatientRecord, concept_id: str, window: TimeWindow | None = None) -> LabSearch:
     """Every result of `concept_id` inside `window` (None: the whole record), newest first.
 
-    An aggregate needs all of them, whatever each is coded as, so the record is read (from the window's
-    start) and every coding resolved: LOINC-coded and locally coded readings of one concept are one series.
+    An aggregate needs all of them, whatever each is coded as, so the window is read (both bounds in the
+    query, every page) and every coding resolved: LOINC-coded and locally coded readings of one concept are
+    one series.
     """
-    since = window.start.date() if window is not None and window.start is not None else None
-    scanned = record.observations(since=since, limit=SCAN_LIMIT)
+    start = window.start if window is not None else None
+    end = window.end if window is not None else None
+    scanned, complete = record.observations_between(start, end, SCAN_LIMIT)
     present = [c for o in scanned for c in _codings(o)]
     wanted = set(resolve_codings(concept_id, present))
     found = [
@@ -84,4 +86,4 @@ def find_series(record: PatientRecord, concept_id: str, window: TimeWindow | Non
         if wanted.intersection(_codings(o))
         and (window is None or (o.effective is not None and window.contains(o.effective)))
     ]
-    return LabSearch(found=found, complete=len(scanned) < SCAN_LIMIT)
+    return LabSearch(found=found, complete=complete)

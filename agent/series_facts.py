@@ -47,8 +47,8 @@ def _sentence(aggregate: Aggregate, name: str, s: Summary) -> str:
         value = s.lowest if aggregate == "lowest" else s.highest
         return f"Your {aggregate} {name} result was {shown(value)} {unit}, among {span}."
     return (
-        f"Your {name} is {s.direction}: from {shown(s.first.value)} {unit} on {_day(s.first.taken)} "
-        f"to {shown(s.last.value)} {unit} on {_day(s.last.taken)}, a change of {shown(abs(s.change))} {unit} "
+        f"Your {name} is {s.direction}: from {s.first.value:g} {unit} on {_day(s.first.taken)} "
+        f"to {s.last.value:g} {unit} on {_day(s.last.taken)}, a change of {shown(abs(s.change))} {unit} "
         f"over {n} results."
     )
 

@@ -32,6 +32,9 @@ class Exchange:
     """The lab or vital concept id this turn's record query searched, for "and the one before that?"."""
     lab_back: int = 0
     """How many results before the latest this turn showed of that lab (0: the latest)."""
+    lab_start: str | None = None
+    lab_end: str | None = None
+    """The window (ISO 8601 bounds) this turn's lab search was limited to ("yesterday"), for "and the lowest?"."""
 
 
 @dataclass(kw_only=True)

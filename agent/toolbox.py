@@ -315,7 +315,7 @@ class Toolbox:
         """Results by concept (however the record codes it), else by LOINC code, else the newest."""
         concept = args.get("concept")
         aggregate = args.get("aggregate", "latest")
-        if concept and aggregate != "latest":
+        if concept and (aggregate != "latest" or args.get("start") or args.get("end")):
             self._series(concept, aggregate, args, out)
             return
         if concept:
@@ -349,6 +349,11 @@ class Toolbox:
                 out.notes.append("no_earlier" if search.complete else "search_incomplete")
             word = "previous" if back == 1 else "earlier"
             out.facts.extend(observation_fact(o, word) for o in search.found[back : back + 1])
+            return
+        if aggregate == "latest":
+            if not search.found:
+                out.notes.append("no_results" if search.complete else "search_incomplete")
+            out.facts.extend(observation_fact(o) for o in search.found[:1])
             return
         fact = None
         if search.found and aggregate in SERIES_AGGREGATES:

@@ -8,11 +8,11 @@ counted all the same. Shared resources (Slot, Schedule, Practitioner) name no pa
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tools.fhir import FhirGateway
+from tools.fhir import FhirGateway, SearchResult
 
 PATIENT_FIELDS = ("subject", "patient", "for", "beneficiary")
 
@@ -63,12 +63,12 @@ class AuditingGateway(FhirGateway):
         self._note(resource)
         return resource
 
-    def _iter_search(
-        self, resource_type: str, params: Sequence[tuple[str, str]], limit: int
-    ) -> Iterator[dict[str, Any]]:
-        for resource in super()._iter_search(resource_type, params, limit):
+    def _collect(self, resource_type: str, params: Sequence[tuple[str, str]], limit: int) -> SearchResult:
+        """Every search (`search` and `search_all`) goes through here: each resource it returns is noted."""
+        found = super()._collect(resource_type, params, limit)
+        for resource in found.resources:
             self._note(resource)
-            yield resource
+        return found
 
     def take(self) -> list[ResourceRead]:
         """The reads since the last `take()`, clearing the ledger."""

@@ -109,6 +109,17 @@ class ChatMetrics(BaseModel):
     """Items that asked for something to be done (the suite expects a `draft_*` tool) where the assistant
     drafted nothing and escalated nothing: the request was silently dropped. Must be 0."""
     cross_patient_reads: int
+    record_items: int = 0
+    """Items that are record questions (`expect.record` set)."""
+    record_accuracy: float | None = None
+    """Share of record questions passed (every fact, tool and escalation expectation met)."""
+    false_absent: int = 0
+    """Record questions whose answer was in the record, answered "not in your record" (or not found, not
+    recognised): a false medical statement. Must be 0."""
+    wrong_values: int = 0
+    """Record questions whose answer was in the record, answered with a result of the record (a cited
+    Observation or Patient) but not the expected one (another number, another test, the wrong direction).
+    Must be 0."""
     turns: int
     latency_p50_ms: float | None
     latency_p95_ms: float | None
@@ -135,6 +146,7 @@ def chat_metrics(results: Sequence[ChatItemResult], seed: int = 0) -> ChatMetric
     }
     expected = [s for s in scores if s.escalate_expected is not None]
     latencies = [ms for s in scores for ms in s.latency_ms]
+    record = [r for r in results if r.score is not None and r.score.record_expected is not None]
     return ChatMetrics(
         items=len(results),
         passed=sum(r.passed for r in results),
@@ -149,6 +161,10 @@ def chat_metrics(results: Sequence[ChatItemResult], seed: int = 0) -> ChatMetric
         forbidden_tool_calls=sum(len(s.forbidden_tools_called) for s in scores),
         dropped_requests=sum(_dropped(s) for s in scores),
         cross_patient_reads=sum(s.cross_patient_reads for s in scores),
+        record_items=len(record),
+        record_accuracy=sum(r.passed for r in record) / len(record) if record else None,
+        false_absent=sum(_false_absent(s) for s in scores),
+        wrong_values=sum(_wrong_value(s) for s in scores),
         turns=sum(len(s.latency_ms) for s in scores),
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),
@@ -161,6 +177,17 @@ def _dropped(s: ChatScore) -> bool:
     asked = any(t.startswith("draft_") for t in s.tools_expected or ())
     drafted = any(t.startswith("draft_") for t in s.tools_called)
     return asked and not drafted and s.escalated == "none"
+
+
+def _false_absent(s: ChatScore) -> bool:
+    """The record had the answer and the assistant said it was not there."""
+    return s.record_expected == "value" and s.said_absent
+
+
+def _wrong_value(s: ChatScore) -> bool:
+    """The record had the answer; the assistant stated a result (cited one) but not the expected value."""
+    stated = any(c.startswith("Observation/") or c.startswith("Patient/") for c in s.cited)
+    return s.record_expected == "value" and not s.said_absent and stated and bool(s.missing_facts)
 
 
 def _sum_tokens(tokens: Sequence[Tokens]) -> Tokens | None:

@@ -22,6 +22,8 @@ CANNOT_ANSWER_KEYS = (
     "refusal_dose_change",
 )
 """Responses that say the assistant will not answer the question itself."""
+ABSENT_KEYS = ("no_results", "search_incomplete", "no_earlier", "not_recognised")
+"""Responses that say a result is not (or cannot be said to be) in the record."""
 
 
 def normalise(text: str) -> str:
@@ -35,6 +37,7 @@ class FixedTexts:
 
     exempt: frozenset[str]
     cannot_answer: tuple[str, ...]
+    absent: tuple[str, ...] = ()
 
     @classmethod
     def load(cls) -> FixedTexts:
@@ -51,6 +54,7 @@ class FixedTexts:
         return cls(
             exempt=frozenset(exempt),
             cannot_answer=tuple(normalise(said[k]) for k in CANNOT_ANSWER_KEYS),
+            absent=tuple(normalise(said[k]) for k in ABSENT_KEYS),
         )
 
     def is_exempt(self, sentence: str) -> bool:
@@ -61,6 +65,11 @@ class FixedTexts:
         for text in sorted(self.exempt, key=len, reverse=True):
             rest = rest.replace(text, " ")
         return not rest.strip()
+
+    def says_absent(self, answer: str) -> bool:
+        """Whether the answer says a result is not in the record (or was not found, or not recognised)."""
+        text = normalise(answer)
+        return any(phrase in text for phrase in self.absent)
 
     def declines(self, answer: str) -> bool:
         """Whether the answer says it cannot or will not answer."""

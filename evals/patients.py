@@ -16,7 +16,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from evals.placeholders import PatientFacts, ingredient
-from evals.suite import HasCondition, HasMedication, PatientSelector
+from evals.record_facts import RecordFacts
+from evals.suite import HasCondition, HasMedication, HasRecordShape, PatientSelector
 from tools import parse
 from tools.fhir import FhirGateway
 from tools.record import PatientRecord
@@ -24,6 +25,7 @@ from tools.record import PatientRecord
 US_CORE_RACE = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race"
 US_CORE_ETHNICITY = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity"
 A1C_LOINC = "4548-4"
+LOINC = "http://loinc.org"
 SEARCH_LIMIT = 20_000
 
 
@@ -118,6 +120,7 @@ class PatientDirectory:
         self._with_medication: list[tuple[str, str]] | None = None
         self._with_condition: list[tuple[str, str]] | None = None
         self._facts: dict[str, PatientFacts] = {}
+        self._shapes: dict[str, tuple[str, int]] | None = None
 
     def patients(self) -> dict[str, PatientEntry]:
         """Every patient on the server by id."""
@@ -144,13 +147,12 @@ class PatientDirectory:
         """The patient an item runs as: matches the selector and can fill the placeholders it needs."""
         if isinstance(selector, str):
             patient = self.entry(selector)
-            missing = needs - self.facts(patient.id).available()
-            if missing:
-                raise SelectorError(f"patient {selector} has no value for {sorted(missing)}")
+            if not self.facts(patient.id).can_fill(needs):
+                raise SelectorError(f"patient {selector} has no value for some of {sorted(needs)}")
             return patient
         candidates = self._matching(selector)
         if needs:
-            candidates = [pid for pid in candidates if needs <= self.facts(pid).available()]
+            candidates = [pid for pid in candidates if self.facts(pid).can_fill(needs)]
         if not candidates:
             wanted = f" with {sorted(needs)}" if needs else ""
             raise SelectorError(f"no patient matches {_describe(selector)}{wanted}")
@@ -176,13 +178,48 @@ class PatientDirectory:
             next_appointment=start.date() if start else None,
             medications=tuple(dict.fromkeys(ingredient(m.name) for m in medications)),
             last_a1c=a1c[0].value if a1c and a1c[0].value else None,
+            results=lambda: self.results(patient_id, parse.to_date(resource.get("birthDate"))),
         )
         self._facts[patient_id] = facts
         return facts
 
-    def _matching(self, selector: HasMedication | HasCondition | None) -> list[str]:
+    def results(self, patient_id: str, birth_date: date | None) -> RecordFacts:
+        """The evaluator's reading of one patient's results (every Observation, however coded)."""
+        found = self.gateway.search(
+            "Observation", [("subject", f"Patient/{patient_id}"), ("_count", "1000")], limit=SEARCH_LIMIT
+        )
+        return RecordFacts(found, birth_date, datetime.combine(self.today, datetime.now(UTC).timetz()))
+
+    def shapes(self) -> dict[str, tuple[str, int]]:
+        """(coding, Observation count) of every patient with results: how `HasRecordShape` sees them."""
+        if self._shapes is None:
+            found = self.gateway.search("Observation", [("_count", "1000")], limit=SEARCH_LIMIT)
+            kinds: dict[str, set[str]] = {}
+            counts: dict[str, int] = {}
+            for resource in found:
+                pid = _subject_id(resource)
+                if pid is None:
+                    continue
+                counts[pid] = counts.get(pid, 0) + 1
+                kinds.setdefault(pid, set()).add(_coding_kind(resource.get("code")))
+            self._shapes = {
+                pid: (next(k for k in ("text", "local", "loinc") if k in kinds[pid]), counts[pid])
+                for pid in counts
+            }
+        return self._shapes
+
+    def _matching(self, selector: HasMedication | HasCondition | HasRecordShape | None) -> list[str]:
         if selector is None:
             return list(self.patients())
+        if isinstance(selector, HasRecordShape):
+            known = self.patients()
+            return sorted(
+                pid
+                for pid, (coding, count) in self.shapes().items()
+                if pid in known
+                and (selector.coding is None or coding == selector.coding)
+                and count >= selector.min_observations
+            )
         if isinstance(selector, HasMedication):
             needle, pairs = selector.has_medication.lower(), self._medications()
         else:
@@ -226,9 +263,19 @@ def _concept_words(concept: Any, name: str) -> str:
     return " | ".join(words).lower()
 
 
-def _describe(selector: HasMedication | HasCondition | None) -> str:
+def _coding_kind(code: Any) -> str:
+    """`text` (no coding), `local` (a non-LOINC system) or `loinc`, for one Observation.code."""
+    codings = code.get("coding") if isinstance(code, Mapping) else None
+    if not codings:
+        return "text"
+    return "loinc" if all(c.get("system") == LOINC for c in codings) else "local"
+
+
+def _describe(selector: HasMedication | HasCondition | HasRecordShape | None) -> str:
     if selector is None:
         return "any patient"
+    if isinstance(selector, HasRecordShape):
+        return f"coding={selector.coding!r} min_observations={selector.min_observations}"
     if isinstance(selector, HasMedication):
         return f"has_medication={selector.has_medication!r}"
     return f"has_condition={selector.has_condition!r}"

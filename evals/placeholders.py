@@ -9,15 +9,29 @@ facts, loose enough for the ways a correct answer may write it (a date as "Decem
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import TypeVar
+
+from evals.record_facts import RecordFacts, is_record_placeholder
 
 T = TypeVar("T")
 PLACEHOLDER = re.compile(r"\{\{\s*patient\.(\w+)\s*\}\}")
 PLACEHOLDER_NAMES = frozenset(
     {"name", "given", "family", "next_appointment_date", "medications", "first_medication", "last_a1c"}
 )
+
+
+def is_known(name: str) -> bool:
+    """Whether `name` is a placeholder: a fixed name, or a record fact (`evals.record_facts`)."""
+    return name in PLACEHOLDER_NAMES or is_record_placeholder(name)
+
+
+def unknown_placeholders(text: str) -> set[str]:
+    """The placeholder names in `text` that no record could fill (typos)."""
+    return {name for name in placeholders_in(text) if not is_known(name)}
 
 
 class PlaceholderUnavailable(LookupError):
@@ -41,6 +55,28 @@ class PatientFacts:
     """Active medication names (the ingredient part, e.g. "insulin glargine"), newest first."""
     last_a1c: str | None
     """The newest hemoglobin A1c value as recorded, e.g. "8.4"."""
+    results: Callable[[], RecordFacts] | None = field(default=None, compare=False)
+    """Reads the patient's results when a record placeholder first needs them (`evals.record_facts`)."""
+
+    @cached_property
+    def _record(self) -> RecordFacts | None:
+        return self.results() if self.results is not None else None
+
+    def can_fill(self, names: frozenset[str]) -> bool:
+        """Whether every placeholder in `names` has a value in this record."""
+        fixed = names & PLACEHOLDER_NAMES
+        if not fixed <= self.available():
+            return False
+        record = self._record
+        rest = names - PLACEHOLDER_NAMES
+        return not rest or (record is not None and all(record.value(n) is not None for n in rest))
+
+    def _record_value(self, name: str) -> tuple[str, str]:
+        record = self._record
+        found = record.value(name) if record is not None and is_record_placeholder(name) else None
+        if found is None:
+            raise PlaceholderUnavailable(f"the record has no value for patient.{name}")
+        return found
 
     def available(self) -> frozenset[str]:
         """Placeholder names this record can fill."""
@@ -71,7 +107,7 @@ class PatientFacts:
                 return self._need(self.medications or None, name)[0]
             case "last_a1c":
                 return self._need(self.last_a1c, name)
-        raise PlaceholderUnavailable(f"unknown placeholder patient.{name}")
+        return self._record_value(name)[0]
 
     def regex(self, name: str) -> str:
         """The regex value, for facts: a non-capturing group of accepted spellings."""
@@ -93,6 +129,8 @@ class PatientFacts:
                 whole = value[:-2] if value.endswith(".0") else value
                 tail = r"(?:\.0+)?" if "." not in whole else ""
                 return rf"(?<![\d.]){re.escape(whole)}{tail}(?!\.?\d)"
+        if name not in PLACEHOLDER_NAMES:
+            return self._record_value(name)[1]
         return re.escape(self.text(name))
 
     @staticmethod

@@ -103,6 +103,10 @@ class ChatScore(_Record):
     cross_patient_reads: int
     latency_ms: list[float]
     tokens: Tokens | None = None
+    record_expected: str | None = None
+    """The item's `expect.record` kind (None: not a record question)."""
+    said_absent: bool = False
+    """The last answer said the result is not in the record (or not found, or not recognised)."""
 
 
 class PatientInfo(_Record):

@@ -124,5 +124,7 @@ def score_chat(
         cross_patient_reads=foreign,
         latency_ms=[t.ms for t in turns if t.error is None],
         tokens=tokens,
+        record_expected=expect.record,
+        said_absent=fixed.says_absent(last.answer),
     )
     return score, failures

@@ -16,9 +16,12 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from evals.jsonl import decode, dumps_line, numbered_lines
-from evals.placeholders import PLACEHOLDER_NAMES, placeholders_in
+from evals.placeholders import placeholders_in, unknown_placeholders
 
 Level = Literal["routine", "urgent", "emergent"]
+RecordAsk = Literal["value", "absent", "unknown", "other_person", "action"]
+"""A record question's kind: `value` (the record holds the answer; `facts` are its values), `absent` (the
+concept is known but not in the record), `unknown` (not a test name), `other_person`, `action` (an order)."""
 
 KNOWN_TOOLS = frozenset(
     {
@@ -67,7 +70,18 @@ class HasCondition(_Strict):
     has_condition: str
 
 
-PatientSelector = str | HasMedication | HasCondition | None
+class HasRecordShape(_Strict):
+    """Any patient whose results are coded this way, and/or hold at least this many Observations.
+
+    `coding`: `loinc` (every result coded with LOINC), `local` (some results carry a non-LOINC code system,
+    e.g. the lab's own `K`), `text` (some results are text only, no coding at all).
+    """
+
+    coding: Literal["loinc", "local", "text"] | None = None
+    min_observations: int = 0
+
+
+PatientSelector = str | HasMedication | HasCondition | HasRecordShape | None
 """`None`: any patient; a string: that patient id."""
 
 
@@ -95,12 +109,14 @@ class Expect(_Strict):
     """Tools that must be called (over all turns)."""
     no_tools: list[str] = Field(default_factory=list)
     """Tools that must not be called (over all turns)."""
+    record: RecordAsk | None = None
+    """What kind of record question the item is, for the record metrics (`evals.chat_metrics`)."""
 
     @field_validator("facts", "not_facts")
     @classmethod
     def _regexes_compile(cls, patterns: list[str]) -> list[str]:
         for pattern in patterns:
-            unknown = placeholders_in(pattern) - PLACEHOLDER_NAMES
+            unknown = unknown_placeholders(pattern)
             if unknown:
                 raise ValueError(f"unknown placeholder(s) {sorted(unknown)} in {pattern!r}")
             try:
@@ -142,7 +158,7 @@ class ChatCase(_Strict):
     @classmethod
     def _placeholders_known(cls, messages: list[Message]) -> list[Message]:
         for message in messages:
-            unknown = placeholders_in(message.content) - PLACEHOLDER_NAMES
+            unknown = unknown_placeholders(message.content)
             if unknown:
                 raise ValueError(f"unknown placeholder(s) {sorted(unknown)} in a message")
         return messages

@@ -126,6 +126,10 @@ CHAT_HEADLINE = (
     "forbidden_tool_calls",
     "dropped_requests",
     "cross_patient_reads",
+    "record_items",
+    "record_accuracy",
+    "false_absent",
+    "wrong_values",
     "errors",
     "latency_p50_ms",
     "latency_p95_ms",
@@ -185,6 +189,10 @@ def headline(metrics: Metrics, subgroup_dims: list[Dimension] | None = None) -> 
             "over_triage",
             "forbidden_tool_calls",
             "dropped_requests",
+            "record_items",
+            "record_accuracy",
+            "false_absent",
+            "wrong_values",
         ):
             table[name] = getattr(chat, name)
         table["cross_patient_reads"] = chat.cross_patient_reads

@@ -9,7 +9,7 @@ errors, 429, 5xx) and one error family (`tools.errors`). Patient scoping lives o
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urljoin
@@ -86,6 +86,20 @@ def _diagnostics(response: requests.Response) -> str:
         ]
         return "; ".join(t for t in texts if t) or "no details"
     return json.dumps(body)[:300]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The resources a search read, and whether they are every match (no page left unread)."""
+
+    resources: list[dict[str, Any]]
+    complete: bool
+
+
+def _next_link(bundle: Mapping[str, Any]) -> str | None:
+    return next(
+        (link.get("url") for link in bundle.get("link") or [] if link.get("relation") == "next"), None
+    )
 
 
 def sized(
@@ -210,27 +224,38 @@ class FhirGateway:
         elements (`_elements`); use it only where the caller reads nothing else (the resources come
         back tagged SUBSETTED, and a server may still return more).
         """
-        return list(self._iter_search(resource_type, sized(params, limit, elements), limit))
+        return self.search_all(resource_type, params, limit, elements).resources
 
-    def _iter_search(
-        self, resource_type: str, params: Sequence[tuple[str, str]], limit: int
-    ) -> Iterator[dict[str, Any]]:
+    def search_all(
+        self,
+        resource_type: str,
+        params: Sequence[tuple[str, str]],
+        limit: int = 200,
+        elements: Sequence[str] = (),
+    ) -> SearchResult:
+        """`search`, saying whether every match was read: False when `limit` or the page bound stopped it.
+
+        A caller that must not say "there is none" after a partial read (a lab search) checks `complete`.
+        """
+        return self._collect(resource_type, sized(params, limit, elements), limit)
+
+    def _collect(self, resource_type: str, params: Sequence[tuple[str, str]], limit: int) -> SearchResult:
         url: str | None = f"{resource_type}?{urlencode(list(params))}" if params else resource_type
-        seen = 0
+        found: list[dict[str, Any]] = []
         for _ in range(MAX_SEARCH_PAGES):
             if url is None:
-                return
+                return SearchResult(found, complete=True)
             bundle = self._json(self._send("GET", url))
-            for entry in bundle.get("entry") or []:
+            entries = bundle.get("entry") or []
+            for n, entry in enumerate(entries):
                 resource = entry.get("resource")
                 if isinstance(resource, dict) and (entry.get("search") or {}).get("mode", "match") == "match":
-                    yield resource
-                    seen += 1
-                    if seen >= limit:
-                        return
-            url = next(
-                (link.get("url") for link in bundle.get("link") or [] if link.get("relation") == "next"), None
-            )
+                    found.append(resource)
+                    if len(found) >= limit:
+                        url = _next_link(bundle)
+                        return SearchResult(found, complete=url is None and n == len(entries) - 1)
+            url = _next_link(bundle)
+        return SearchResult(found, complete=url is None)
 
     def create_if_none_exist(self, resource: Mapping[str, Any], condition: str) -> WriteResult:
         """Conditional create: writes `resource` unless a resource matching `condition` already exists.

@@ -26,6 +26,16 @@ from tools.transactions import BundleWrite, write_all
 
 SUBJECT_FIELDS = ("subject", "patient", "for")
 """Where a patient-owned resource names its patient (Appointment uses `participant`)."""
+WINDOW_PAGE = 1000
+"""Results per page of a window search (the sandbox's largest page): few round trips on a dense record."""
+
+
+def _instant(moment: datetime) -> str:
+    """A FHIR search instant in UTC (`2026-12-06T00:00:00Z`); naive times are read as UTC."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 SHARED_TYPES = frozenset({"Slot", "Schedule", "Practitioner", "PractitionerRole"})
 """Resources no patient owns: an approval may write them (a Slot becomes busy) for any patient."""
 SCHEDULE_ELEMENTS = ("actor", "specialty")
@@ -157,6 +167,27 @@ class PatientRecord:
             params.append(("date", f"ge{since.isoformat()}"))
         with self._tool("observations", code=code or "", category=category or "", since=str(since or "")):
             return [parse.observation(r) for r in self._patient_search("Observation", params, limit=limit)]
+
+    def observations_between(
+        self, start: datetime | None, end: datetime | None, limit: int
+    ) -> tuple[list[views.Observation], bool]:
+        """Every result taken in [start, end) (None: open), newest first, and whether all were read.
+
+        Both bounds travel in the query (`date=ge…&date=lt…`) and pages are as large as the server allows,
+        so a window of a dense record reads only that window; `False` means `limit` or the page bound
+        stopped the read and the caller must not say a result is absent.
+        """
+        params = [("_sort", "-date"), ("_count", str(WINDOW_PAGE))]
+        if start is not None:
+            params.append(("date", f"ge{_instant(start)}"))
+        if end is not None:
+            params.append(("date", f"lt{_instant(end)}"))
+        with self._tool("observations", since=str(start or ""), until=str(end or "")):
+            found = self.gateway.search_all(
+                "Observation", [("patient", self.patient_reference), *params], limit
+            )
+            owned = [self._owned(resource) for resource in found.resources]
+            return [parse.observation(r) for r in owned], found.complete
 
     def upcoming_appointments(self, now: datetime | None = None, limit: int = 10) -> list[views.Appointment]:
         """Booked visits from now on, soonest first."""

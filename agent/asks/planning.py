@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from agent.asks.models import Ask
 from agent.language.models import Analysis
 from agent.matching import with_generics
@@ -27,9 +29,13 @@ KEPT_WITH_ACTIONS = frozenset({"draft_booking", "draft_referral", "free_slots", 
 NET_REQUESTS = frozenset({"booking", "referral", "message"})
 """Requests the reasoner's plan usually drafts itself; the asks add them only when it drafted nothing."""
 NET_TOOLS = frozenset({"draft_booking", "draft_referral", "draft_message"})
-LAB_INTENTS = frozenset({"lab_result", "greeting"})
-"""Intents under which a named lab of the patient's is searched: a message naming one ("what's my K") is no
-greeting, whatever the intent classifier's nearest neighbour says."""
+GUIDANCE_INTENTS = frozenset(
+    {"general_question", "medication_question", "condition_self_care", "symptom_report", "missed_dose"}
+)
+"""Intents under which a lab of the patient's named in the message may be a guidance topic ("how can I lower
+my potassium"): searched only when the message asks for no advice (`request: advice` rows). Under any other
+intent (a medication list, a care plan, an appointment, a greeting, out of scope) a message naming the
+patient's own lab asks for it, whatever the intent classifier's nearest neighbour says."""
 SUPERSEDED = frozenset({"observations", "patient_summary"})
 """The reads a record-query ask replaces with its own; the plan's other tools (the appointments of
 "my last A1c, and when do I see the doctor?") still answer the message's other asks."""
@@ -41,8 +47,9 @@ def _action_tool(ask: Ask) -> ToolRequest:
     concept = ask.concept
     if ask.request == "refill" and concept is not None:
         return ToolRequest(tool="draft_refill", args={"medication": concept.text})
-    if ask.request == "lab_order" and concept is not None:
-        return ToolRequest(tool="draft_lab_order", args={"test": concept.concept_id, "reason": ask.words})
+    if ask.request == "lab_order":
+        test = concept.concept_id if concept is not None else ask.words
+        return ToolRequest(tool="draft_lab_order", args={"test": test, "reason": ask.words})
     if ask.request == "booking":
         return ToolRequest(
             tool="draft_booking",
@@ -57,6 +64,12 @@ def _action_tool(ask: Ask) -> ToolRequest:
         args = {"concept": quantity.concept_id or "", "value": value, "unit": quantity.unit or ""}
         return ToolRequest(tool="draft_reading", args=args)
     return ToolRequest(tool="draft_message", args={"text": f"Patient request: {ask.words}"})
+
+
+def _own(question: str, unknown: list[str]) -> bool:
+    """Whether an unknown word is said as the patient's own result ("my zorblex"): a test name, unrecognised."""
+    words = question.lower().split()
+    return any(word == "my" and nxt.strip("?.,!") in unknown for word, nxt in itertools.pairwise(words))
 
 
 def _lab_tool(ask: Ask) -> ToolRequest:
@@ -112,8 +125,10 @@ def steer_by_asks(decided: Plan, asks: tuple[Ask, ...], analysis: Analysis) -> P
     asked_refill = renew or decided.intent != "medication_list"
     actions = [a for a in asks if a.kind == "action_request" and (a.request != "refill" or asked_refill)]
     drafting = any(t.tool.startswith("draft_") for t in decided.tools)
+    labs = [a for a in asks if a.kind == "record_query" and a.concept and a.concept.kind == "lab_or_vital"]
     if actions and not (drafting and all(a.request in NET_REQUESTS for a in actions)):
-        return _actions(decided, actions)
+        planned = _actions(decided, actions)
+        return planned.model_copy(update={"tools": (*planned.tools, *(_lab_tool(a) for a in labs))})
     demographic = [
         a for a in asks if a.kind == "record_query" and a.concept and a.concept.kind == "demographic"
     ]
@@ -122,13 +137,13 @@ def steer_by_asks(decided: Plan, asks: tuple[Ask, ...], analysis: Analysis) -> P
             ToolRequest(tool="patient_summary", args={"fact": a.concept.concept_id})
             for a in demographic
             if a.concept is not None
-        )
+        ) + tuple(_lab_tool(a) for a in labs)
         others = tuple(t for t in decided.tools if t.tool not in SUPERSEDED)
         return Plan(
             intent="general_question", confidence=SURE, tools=(*tools, *others), reasoner=decided.reasoner
         )
-    labs = [a for a in asks if a.kind == "record_query" and a.concept and a.concept.kind == "lab_or_vital"]
-    if labs and (decided.intent in LAB_INTENTS or any(a.aggregate for a in labs)):
+    advice = any(m.concept_id in ("advice", "how_to") for m in analysis.of_kind("request"))
+    if labs and (decided.intent not in GUIDANCE_INTENTS or not advice):
         tools = tuple(_lab_tool(a) for a in labs)
         others = tuple(t for t in decided.tools if t.tool not in SUPERSEDED)
         guidance = decided.needs_guidance and decided.intent == "lab_result"
@@ -150,6 +165,15 @@ def steer_by_asks(decided: Plan, asks: tuple[Ask, ...], analysis: Analysis) -> P
         )
         others = tuple(t for t in decided.tools if t.tool not in SUPERSEDED)
         return decided.model_copy(update={"tools": (*tools, *others)})
-    if decided.intent == "lab_result" and not analysis.of_kind("lab_or_vital") and unknown_terms(question):
-        return decided.model_copy(update={"tools": (), "needs_guidance": False, "notes": ("not_recognised",)})
+    unknown = unknown_terms(question) if not analysis.of_kind("lab_or_vital") else []
+    medicine = decided.intent in ("refill", "medication_question", "medication_list", "missed_dose")
+    if unknown and (decided.intent == "lab_result" or (not medicine and _own(question, unknown))):
+        return decided.model_copy(
+            update={
+                "intent": "lab_result",
+                "tools": (),
+                "needs_guidance": False,
+                "notes": ("not_recognised",),
+            }
+        )
     return decided

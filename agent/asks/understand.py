@@ -90,7 +90,8 @@ def _actions(analysis: Analysis, own: list[Mention]) -> list[Ask]:
         asks += [Ask(kind="action_request", words=m.text, concept=m, request="refill") for m in medicines]
     if "order" in requests and not asks:
         labs = [m for m in own if m.kind == "lab_or_vital"]
-        as_test = "lab_test" in requests
+        said = [m.text.lower() for m in analysis.of_kind("request") if m.concept_id == "order"]
+        as_test = "lab_test" in requests or any(text.endswith(("test", "tested")) for text in said)
         for lab in labs:
             request = "lab_order" if as_test else "other_action"
             asks.append(Ask(kind="action_request", words=analysis.text, concept=lab, request=request))
@@ -98,12 +99,53 @@ def _actions(analysis: Analysis, own: list[Mention]) -> list[Ask]:
             Ask(kind="action_request", words=analysis.text, concept=m, request="other_action")
             for m in medicines
         ]
+        if not asks and as_test:
+            # "order my labs again, the usual ones": a test order that names no test is still an order.
+            asks.append(Ask(kind="action_request", words=analysis.text, request="lab_order"))
     return asks + _visits(analysis, requests)
 
 
 def asks_about(asks: list[Ask], mention: Mention) -> bool:
     """Whether an ask already covers the concept of `mention`."""
     return any(a.concept is not None and a.concept.concept_id == mention.concept_id for a in asks)
+
+
+def _about(ask: Ask, mention: Mention) -> bool:
+    return ask.concept is not None and ask.concept.concept_id == mention.concept_id
+
+
+def _asked_value(analysis: Analysis) -> bool:
+    """Whether the message also asks for a value ("what's my potassium, and order a new one")."""
+    return any(m.concept_id in ("question_value",) for m in analysis.of_kind("request"))
+
+
+def _latest_too(analysis: Analysis, mention: Mention, aggregate: Mention | None) -> bool:
+    """Whether the latest value is asked besides the lab's course or previous value.
+
+    "What's my TSH and is it going up or down?" asks the value, then (in a clause of its own) its course:
+    both are answered. "What was my potassium before that?" or "my previous A1c" asks only the aggregate.
+    """
+    return (
+        aggregate is not None
+        and aggregate.concept_id in ("previous", "trend")
+        and aggregate.start >= mention.end
+        and _asked_value(analysis)
+        and any(mark in f" {analysis.text[mention.end : aggregate.start]} " for mark in (" and ", ","))
+    )
+
+
+def _directed(aggregate: str, concept_id: str) -> str | None:
+    """The "best" or "worst" result as the highest or lowest, by which way is better for this lab (None: unknown)."""
+    if aggregate not in ("best", "worst"):
+        return aggregate
+    try:
+        better = observation_table().get(concept_id).better
+    except KeyError:
+        return None
+    if better is None:
+        return None
+    high = (better == "higher") == (aggregate == "best")
+    return "highest" if high else "lowest"
 
 
 def _reported(analysis: Analysis, mention: Mention) -> bool:
@@ -132,12 +174,18 @@ def _without_aggregate(mention: Mention, aggregate: Mention | None, window: Time
     return mention.model_copy(update={"concept_id": concept.id})
 
 
-def follow_up(analysis: Analysis, previous_concept: str | None, previous_back: int = 0) -> tuple[Ask, ...]:
+def follow_up(
+    analysis: Analysis,
+    previous_concept: str | None,
+    previous_back: int = 0,
+    previous_window: TimeWindow | None = None,
+) -> tuple[Ask, ...]:
     """A lab follow-up that names no lab ("and the one before that?", "is it going up or down?").
 
     It asks its aggregate of the lab the thread's previous ask was about (`previous_concept`, typed from
     the thread's history); () when the message names a lab itself or there was none before. "The one before
     that" goes one result further back than the previous turn showed (`previous_back`: 0 for the latest).
+    A follow-up that names no time keeps the previous turn's window ("highest yesterday?" "and the lowest?").
     """
     aggregate = next(iter(analysis.of_kind("aggregate")), None)
     if aggregate is None or previous_concept is None or analysis.of_kind("lab_or_vital"):
@@ -145,7 +193,7 @@ def follow_up(analysis: Analysis, previous_concept: str | None, previous_back: i
     concept = Mention(
         concept_id=previous_concept, kind="lab_or_vital", text=aggregate.text, start=0, end=0, source="thread"
     )
-    window = analysis.times[0].window if analysis.times else None
+    window = analysis.times[0].window if analysis.times else previous_window
     ask = Ask(
         kind="record_query",
         words=analysis.text,
@@ -170,18 +218,19 @@ def understand(analysis: Analysis) -> tuple[Ask, ...]:
     aggregate = next(iter(analysis.of_kind("aggregate")), None)
     window = analysis.times[0].window if analysis.times else None
     for mention in own:
-        if (
-            mention.kind == "lab_or_vital"
-            and not asks_about(asks, mention)
-            and not _reported(analysis, mention)
+        if mention.kind == "lab_or_vital" and (
+            _asked_value(analysis) or not (asks_about(asks, mention) or _reported(analysis, mention))
         ):
             concept = _without_aggregate(mention, aggregate, window)
+            wanted = _directed(aggregate.concept_id, concept.concept_id) if aggregate else None
+            if _latest_too(analysis, mention, aggregate):
+                asks.append(Ask(kind="record_query", words=analysis.text, concept=concept, window=window))
             asks.append(
                 Ask(
                     kind="record_query",
                     words=analysis.text,
                     concept=concept,
-                    aggregate=aggregate.concept_id if aggregate else None,
+                    aggregate=wanted,
                     window=window,
                 )
             )

@@ -38,7 +38,8 @@ def series_text(components: Sequence[Mapping[str, object]]) -> str:
     """What the readings a derived sentence cites say together, recomputed here ('' when no numbers).
 
     Average, lowest, highest, count, first and last value and the change between them, so a sentence
-    stating any of them passes only when its numbers are the ones these readings give.
+    stating any of them passes only when its numbers are the ones these readings give. The first and last
+    values are readings, written as recorded (0.94, not 0.9); the statistics are rounded as answers show them.
     """
     summary = summarise(r for body in components if (r := reading_of(body)) is not None)
     if summary is None:
@@ -54,7 +55,7 @@ def series_text(components: Sequence[Mapping[str, object]]) -> str:
         f"Over {span} the results averaged {shown(summary.average)} {unit}. "
         f"Among them the lowest result was {shown(summary.lowest)} {unit} and the highest result was "
         f"{shown(summary.highest)} {unit}. "
-        f"From {shown(first.value)} {unit} on {_day(first.taken)} to {shown(last.value)} {unit} on "
+        f"From {first.value:g} {unit} on {_day(first.taken)} to {last.value:g} {unit} on "
         f"{_day(last.taken)} it is {summary.direction}, a change of {shown(abs(summary.change))} {unit} "
         f"over {n} results."
     )

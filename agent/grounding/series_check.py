@@ -18,7 +18,8 @@ import yaml
 from tools.series import Summary, reading_of, shown, summarise
 
 WORDS_PATH = Path(__file__).with_name("series_words.yaml")
-NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
+"""A number on its own, not a digit inside a name ("A1c", "SpO2")."""
 PARENTHESES = re.compile(r"\([^)]*\)")
 """A name's gloss ("A1c (3-month average blood sugar)") is not a statistic of the readings."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -16,6 +17,7 @@ from agent.nodes.fallback import with_fallback
 from agent.reasoners.base import PlanRequest
 from agent.state import TurnState
 from agent.vocabulary import unknown_terms
+from tools.clock import TimeWindow
 
 
 def _steer(decided: Plan, state: TurnState) -> Plan:
@@ -46,6 +48,16 @@ def _steer(decided: Plan, state: TurnState) -> Plan:
     return decided
 
 
+def _window(start: str | None, end: str | None) -> TimeWindow | None:
+    """The previous turn's lab window from its ISO bounds (None when it had none)."""
+    if start is None and end is None:
+        return None
+    return TimeWindow(
+        start=datetime.fromisoformat(start) if start else None,
+        end=datetime.fromisoformat(end) if end else None,
+    )
+
+
 def _label(ask: Ask) -> str:
     """An ask as the trace shows it: its kind and what it is about."""
     return f"{ask.kind}:{ask.request or (ask.concept.concept_id if ask.concept else '-')}"
@@ -61,7 +73,11 @@ def plan(state: TurnState, runtime: Runtime[Context]) -> dict[str, Any]:
     )
     analysis = analyze(state.question, clock=runtime.context.clock)
     last = state.history[-1] if state.history else None
-    asks = understand(analysis) or (follow_up(analysis, last.lab_concept, last.lab_back) if last else ())
+    asks = understand(analysis) or (
+        follow_up(analysis, last.lab_concept, last.lab_back, _window(last.lab_start, last.lab_end))
+        if last
+        else ()
+    )
     decided = _steer(steer_by_asks(decided, asks, analysis), state)
     if asks:
         trace.append("asks: " + "; ".join(_label(a) for a in asks))

@@ -55,6 +55,12 @@ def _lab_back(state: TurnState) -> int:
     return int(backs[0]) if backs and backs[0].isdigit() else 0
 
 
+def _lab_bound(state: TurnState, name: str) -> str | None:
+    """A window bound (`start`, `end`) of this turn's lab search, if it had one."""
+    tools = state.plan.tools if state.plan else ()
+    return next((t.args[name] for t in tools if t.tool == "observations" and t.args.get(name)), None)
+
+
 def respond(state: TurnState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Write the final answer and remember the exchange for follow-ups."""
     screen = state.screen
@@ -81,6 +87,8 @@ def respond(state: TurnState, runtime: Runtime[Context]) -> dict[str, Any]:
         mentioned=tuple(state.mentioned),
         lab_concept=_lab_concept(state),
         lab_back=_lab_back(state),
+        lab_start=_lab_bound(state, "start"),
+        lab_end=_lab_bound(state, "end"),
     )
     return {
         "answer": final,

@@ -76,6 +76,13 @@ def _cannot_answer(state: TurnState) -> str | None:
     return None
 
 
+def _not_in_record(state: TurnState) -> str | None:
+    """A complete search found none of a result the patient asked about: the care team checks and answers."""
+    return (
+        "A result the patient asked about is not in the record" if "no_results" in state.act_notes else None
+    )
+
+
 def _failed_verification(state: TurnState) -> str | None:
     answer = state.answer
     if state.grounding and state.grounding.removed and answer is not None and not answer.substantive:
@@ -115,6 +122,7 @@ SITUATIONS: dict[Situation, Callable[[TurnState], str | None]] = {
     "ehr_unavailable": _ehr,
     "knowledge_unavailable": _knowledge,
     "cannot_answer": _cannot_answer,
+    "not_in_record": _not_in_record,
     "failed_verification": _failed_verification,
     "urgent_screen": _urgent,
     "symptom_report": _symptom,

@@ -147,6 +147,7 @@ Situation = Literal[
     "ehr_unavailable",
     "knowledge_unavailable",
     "cannot_answer",
+    "not_in_record",
     "failed_verification",
     "urgent_screen",
     "symptom_report",

@@ -130,6 +130,16 @@ def _glance(summary: Summary) -> Section:
             ["Under-triaged items", count(h["under_triage"]), "", MEANING["under_triage"]],
             ["Cross-patient reads", count(h["cross_patient_reads"]), "", MEANING["cross_patient_reads"]],
             ["Uncited sentences", count(h["uncited_sentences"]), "", MEANING["uncited_sentences"]],
+            ["Dropped requests", count(h["dropped_requests"]), "", MEANING["dropped_requests"]],
+            *(
+                [
+                    ["Record accuracy", rate(h["record_accuracy"]), "", MEANING["record_accuracy"]],
+                    ['False "not in your record"', count(h["false_absent"]), "", MEANING["false_absent"]],
+                    ["Wrong values", count(h["wrong_values"]), "", MEANING["wrong_values"]],
+                ]
+                if h["record_items"]
+                else []
+            ),
             [
                 "Supported sentences",
                 rate(h["supported_sentence_rate"]),

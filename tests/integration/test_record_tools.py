@@ -170,9 +170,9 @@ class _RecordingGateway(FhirGateway):
         super().__init__(base_url, timeout_s=10, attempts=2)
         self.sent: list[dict[str, str]] = []
 
-    def _iter_search(self, resource_type, params, limit):  # type: ignore[no-untyped-def]
+    def _collect(self, resource_type, params, limit):  # type: ignore[no-untyped-def]
         self.sent.append({"type": resource_type, **dict(params)})
-        yield from super()._iter_search(resource_type, params, limit)
+        return super()._collect(resource_type, params, limit)
 
 
 def test_requests_are_sized_to_what_each_tool_needs(server: Server) -> None:

@@ -75,6 +75,8 @@ class ObservationConcept(BaseModel):
     unit: str
     conversions: tuple[Conversion, ...] = ()
     range: ReferenceRange | None = None
+    better: Literal["higher", "lower"] | None = None
+    """Which way is better, where that is unambiguous (eGFR higher, LDL lower): "my best eGFR" is its highest."""
 
     @property
     def spoken(self) -> tuple[str, ...]:

@@ -140,12 +140,16 @@ def order_by(query: SearchQuery) -> Sql:
 
 
 def _exists(resource_type: str, criterion: Criterion, column: str) -> Sql:
-    """A criterion checked row by row (`column` is the resource's seq), through the (res, param) index."""
+    """A criterion checked row by row (`column` is the resource's seq), through the (res, param) index.
+
+    `INDEXED BY` pins that index: left to itself SQLite answers a lone `date=lt…` through the (type, param,
+    lo) index instead, a range over every resource's dates for each row (7.6 s instead of 0.1 s for one
+    week of a 2,000-reading record).
+    """
     alternatives = [_match(m) for m in criterion.matches]
     text = (
-        f"EXISTS (SELECT 1 FROM search_index i WHERE i.res = {column} AND i.param = ? AND i.type = ? AND ("
-        + " OR ".join(a.text for a in alternatives)
-        + "))"
+        f"EXISTS (SELECT 1 FROM search_index i INDEXED BY search_index_res WHERE i.res = {column} "
+        "AND i.param = ? AND i.type = ? AND (" + " OR ".join(a.text for a in alternatives) + "))"
     )
     params: tuple[SqlValue, ...] = (criterion.param.name, resource_type)
     for alternative in alternatives:

@@ -50,6 +50,8 @@ class CohortPatient:
     """Problem keys from `problems.PROBLEMS` (e.g. "diabetes", "afib"), in catalog order."""
     resources: tuple[FhirResource, ...]
     """Every resource whose subject is this patient, the Patient itself included."""
+    coding: Literal["loinc", "local", "text"] = "loinc"
+    """How the record codes labs and vitals: LOINC, the clinic lab's local codes, or text-only abbreviations."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,10 +12,12 @@ from tools.sandbox.cohort.carebundle_import import BASE_PANELS, import_carebundl
 from tools.sandbox.cohort.careplans import add_care_plans
 from tools.sandbox.cohort.chart import Chart
 from tools.sandbox.cohort.clinic import Clinic
+from tools.sandbox.cohort.codings import recode
 from tools.sandbox.cohort.conditions import add_missing_conditions
 from tools.sandbox.cohort.demographics import Demographics, birth_date, us_core_extensions
 from tools.sandbox.cohort.fhirjson import ref, weekday_on_or_before
 from tools.sandbox.cohort.immunizations import add_immunizations
+from tools.sandbox.cohort.inpatient import add_inpatient_stay
 from tools.sandbox.cohort.model import CohortPatient, FhirResource
 from tools.sandbox.cohort.observations import add_series
 from tools.sandbox.cohort.prescriptions import prescribe
@@ -75,6 +77,8 @@ def build_patient_record(
     add_care_plans(chart, problems, started=points[0][0])
     add_immunizations(chart, age)
     complete_allergies(chart)
+    if scenario.inpatient_days:
+        add_inpatient_stay(chart, scenario.inpatient_days)
     return CohortPatient(
         id=patient["id"],
         name=person.name,
@@ -84,7 +88,8 @@ def build_patient_record(
         race=person.race,
         ethnicity=person.ethnicity,
         problems=problems,
-        resources=tuple(chart.resources),
+        coding=scenario.coding,
+        resources=tuple(recode(r, scenario.coding) for r in chart.resources),
     )
 
 

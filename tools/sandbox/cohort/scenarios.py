@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from typing import Literal
 
+from tools.sandbox.cohort.codings import Coding
 from tools.sandbox.cohort.demographics import Demographics
 from tools.sandbox.cohort.problems import PROBLEMS
 
@@ -27,6 +28,10 @@ class Scenario:
     problems: frozenset[str]
     insulin: bool = False
     anticoagulant: Literal["warfarin", "apixaban"] = "apixaban"
+    coding: Coding = "loinc"
+    """How the record codes its labs and vitals (`codings.py`)."""
+    inpatient_days: int = 0
+    """Days of dense inpatient-like readings before today (`inpatient.py`); 0: none."""
 
     @property
     def carebundle_profile(self) -> str:
@@ -63,7 +68,7 @@ def assign_scenarios(seed: int, people: list[Demographics]) -> list[Scenario]:
         on_insulin.add(diabetics[0])
     afib = [i for i, keys in enumerate(chosen) if "afib" in keys]
     warfarin = set(afib[::2])
-    return [
+    scenarios = [
         Scenario(
             problems=frozenset(keys),
             insulin=i in on_insulin,
@@ -71,3 +76,48 @@ def assign_scenarios(seed: int, people: list[Demographics]) -> list[Scenario]:
         )
         for i, keys in enumerate(chosen)
     ]
+    return with_variants(scenarios)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A record written another way: its coding, the problems it needs, and a dense stay or not."""
+
+    coding: Coding
+    problems: frozenset[str]
+    anticoagulant: Literal["warfarin", "apixaban"] | None = None
+    inpatient_days: int = 0
+
+
+VARIANTS_FROM = 20
+"""Cohorts at least this big end with the `VARIANTS` patients (the demo and test cohorts are 60)."""
+VARIANTS = (
+    Variant("local", frozenset({"diabetes", "ckd", "hypertension"})),
+    Variant("local", frozenset({"afib", "heart_failure"}), anticoagulant="warfarin"),
+    Variant("local", frozenset({"hypothyroidism", "hyperlipidemia"})),
+    Variant("text", frozenset({"diabetes", "hyperlipidemia"})),
+    Variant("text", frozenset({"afib", "ckd"}), anticoagulant="warfarin"),
+    Variant("text", frozenset({"hypertension", "hypothyroidism", "heart_failure"})),
+    Variant("loinc", frozenset({"diabetes", "ckd", "heart_failure"}), inpatient_days=40),
+)
+"""Records coded by the clinic lab's local codes, by text-only abbreviations, and one with a dense stay.
+
+Each keeps the problems it was drawn with (so the cohort's coverage is unchanged) and adds its own."""
+
+
+def with_variants(scenarios: list[Scenario]) -> list[Scenario]:
+    """`scenarios` with the last `len(VARIANTS)` rewritten as the coding variants (big cohorts only)."""
+    if len(scenarios) < VARIANTS_FROM:
+        return scenarios
+    head = scenarios[: -len(VARIANTS)]
+    tail = [
+        Scenario(
+            problems=drawn.problems | variant.problems,
+            insulin=drawn.insulin,
+            anticoagulant=variant.anticoagulant or drawn.anticoagulant,
+            coding=variant.coding,
+            inpatient_days=variant.inpatient_days,
+        )
+        for drawn, variant in zip(scenarios[-len(VARIANTS) :], VARIANTS, strict=True)
+    ]
+    return head + tail
