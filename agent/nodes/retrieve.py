@@ -8,9 +8,11 @@ from langgraph.runtime import Runtime
 
 from agent.context import Context
 from agent.models import Evidence, Retrieval
+from agent.passage_fit import for_this_patient
 from agent.state import TurnState
 from agent.vocabulary import unknown_terms
 from knowledge.errors import KnowledgeUnavailable
+from tools.errors import FhirError, PatientIsolationError
 
 
 def retrieve(state: TurnState, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -32,17 +34,26 @@ def retrieve(state: TurnState, runtime: Runtime[Context]) -> dict[str, Any]:
             "trace": [*state.trace, f"retrieve: {exc}"],
             "steps": state.steps + 1,
         }
-    names = tuple(f.text for f in (state.evidence.facts if state.evidence else ()))
+    facts = state.evidence.facts if state.evidence else ()
+    passages = for_this_patient(state.question, found.passages, lambda: _medication_names(runtime.context))
+    names = tuple(f.text for f in facts)
     unknown = unknown_terms(state.question, extra=names)
     abstain = found.abstain or bool(unknown)
-    evidence = (state.evidence or Evidence()).model_copy(
-        update={"passages": tuple(found.passages), "abstain": abstain}
-    )
+    evidence = (state.evidence or Evidence()).model_copy(update={"passages": passages, "abstain": abstain})
     trace = [
         *state.trace,
-        f"retrieve: {len(found.passages)} passages, abstain={abstain}, best={found.best_score:.2f}, unknown={unknown}",
+        f"retrieve: {len(passages)} passages ({len(found.passages) - len(passages)} about drugs not taken), "
+        f"abstain={abstain}, best={found.best_score:.2f}, unknown={unknown}",
     ]
     retrieval = Retrieval(
-        passages=len(found.passages), abstain=abstain, best_score=found.best_score, unknown=tuple(unknown)
+        passages=len(passages), abstain=abstain, best_score=found.best_score, unknown=tuple(unknown)
     )
     return {"evidence": evidence, "retrieval": retrieval, "trace": trace, "steps": state.steps + 1}
+
+
+def _medication_names(context: Context) -> list[str]:
+    """The patient's active medication names; none when the record cannot say (every passage is kept)."""
+    try:
+        return [m.name for m in context.record.active_medications()]
+    except (FhirError, PatientIsolationError):
+        return []

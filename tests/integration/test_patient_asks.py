@@ -261,3 +261,14 @@ def test_a_medicine_named_by_its_form_is_found_with_its_refills(
     assert "refill" in result.answer.lower()
     cited = [c.id for c in result.citations if c.kind == "fhir"]
     assert cited and all(c.startswith("MedicationRequest/") for c in cited)
+
+
+def test_missed_dose_advice_is_for_the_blood_thinner_the_patient_takes(
+    chat_service: ChatService, seeded_sandbox: SeededSandbox
+) -> None:
+    patient = _patient(seeded_sandbox, "warfarin", without="apixaban")
+    result = chat_service.turn(patient.id, "I forgot my blood thinner last night what do I do")
+    cited = [c.id for c in result.citations if c.kind == "knowledge"]
+    assert cited and result.answer.strip(), (result.answer, cited)
+    assert not any("apixaban" in c for c in cited), (result.answer, cited)
+    assert "apixaban" not in result.answer.lower()
