@@ -12,6 +12,7 @@ won, and nothing answers with a server error or a traceback.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -36,6 +37,9 @@ from tests.fixtures.sandbox import search_by_identifier
 from tests.integration.review.conftest import POSTGRES
 from tools.drafts import DRAFT_IDENTIFIER_SYSTEM
 from ui.console.cli import settings_env
+
+APPROVE_BUTTON = re.compile(r"^Approve( Shortcut .*)?$")
+"""The Approve button; its accessible name carries its keyboard shortcut."""
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
@@ -209,7 +213,7 @@ def _in_console(contest: Contest, user: str, barrier: threading.Barrier, go: thr
             page.get_by_role("button", name="Sign in").click()
             expect(page.get_by_role("heading", name="Proposed action")).to_be_visible(timeout=WAIT_MS)
             expect(page.get_by_text(contest.item_id).first).to_be_visible()
-            approve = page.get_by_role("button", name="Approve", exact=True)
+            approve = page.get_by_role("button", name=APPROVE_BUTTON)
             expect(approve).to_be_enabled(timeout=WAIT_MS)
             expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=WAIT_MS)
 
