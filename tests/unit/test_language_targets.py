@@ -109,7 +109,10 @@ def test_mention_offsets_point_into_the_text() -> None:
 
 
 def test_unknown_words_are_not_concepts() -> None:
-    assert concepts("what's my zorblex level") == []
+    asked = analyze("what's my zorblex level").mentions
+    assert [(m.kind, m.concept_id) for m in asked] == [
+        ("request", "question_value")
+    ]  # what is asked, no concept
     assert concepts("\U0010d977W%腔×v") == []
 
 
