@@ -38,6 +38,8 @@ def _env(settings: Settings, database: Path) -> dict[str, str]:
         CARECOORD_FHIR_URL=settings.fhir_url,
         CARECOORD_VECTOR_CACHE_DIR=str(settings.vectors_cache),
         CARECOORD_DATABASE_URL=f"sqlite:///{database}",
+        # Anchors belong to this test's own database, not the data dir the session's other stores share.
+        CARECOORD_AUDIT_ANCHOR_PATH=str(database.with_suffix(".anchors.jsonl")),
         CARECOORD_REASONER="offline",
         CARECOORD_TRANSCRIPT_KEYS=json.dumps(
             {k: v.get_secret_value() for k, v in settings.transcript_keys.items()}
