@@ -117,6 +117,7 @@
     this.failures = 0;
     this.reconnectTimer = null;
     this.busy = false;
+    this.queued = false; // a message sent before the session was open
     this.started = false;
     this.build();
   }
@@ -303,7 +304,13 @@
           throw err;
         })
       : this.openSession();
-    ready.then(function () { self.connect(); }).catch(function (err) { self.showNotice(err.message); });
+    ready.then(function () {
+      self.connect();
+      if (self.queued) {
+        self.queued = false;
+        self.submit();
+      }
+    }).catch(function (err) { self.showNotice(err.message); });
   };
 
   Widget.prototype.openSession = function () {
@@ -372,7 +379,12 @@
   Widget.prototype.submit = function () {
     var self = this;
     var text = this.input.value.trim();
-    if (!text || this.busy || !this.threadId) return;
+    if (!text || this.busy) return;
+    if (!this.threadId) { // still opening the session: send as soon as it is open, never drop it
+      this.queued = true;
+      this.setStatus("Connecting…");
+      return;
+    }
     this.setBusy(true);
     this.setStatus("Sending…");
     this.request("POST", "/v1/threads/" + encodeURIComponent(this.threadId) + "/messages", { text: text })
