@@ -63,17 +63,17 @@ def _plan(index: int, entry: Any) -> PlannedEntry:
     return PlannedEntry(index, full_url if isinstance(full_url, str) else None, op)
 
 
-def _rewrite(node: Any, mapping: Mapping[str, str]) -> Any:
+def rewrite_references(node: Any, mapping: Mapping[str, str]) -> Any:
     """A copy of `node` with every `reference` that names a bundle `fullUrl` pointed at its new `Type/id`."""
     if isinstance(node, dict):
         return {
             key: mapping.get(value, value)
             if key == "reference" and isinstance(value, str)
-            else _rewrite(value, mapping)
+            else rewrite_references(value, mapping)
             for key, value in node.items()
         }
     if isinstance(node, list):
-        return [_rewrite(item, mapping) for item in node]
+        return [rewrite_references(item, mapping) for item in node]
     return node
 
 
@@ -113,7 +113,7 @@ def run_transaction(store: FhirStore, bundle: Mapping[str, Any], render: Rendere
     results: dict[int, WriteResult] = {}
     with store.transaction() as writer:
         for entry in conditional_first:
-            op = _with_resource(entry.op, _rewrite(entry.op.resource, mapping))
+            op = _with_resource(entry.op, rewrite_references(entry.op.resource, mapping))
             try:
                 results[entry.index] = writer.write(op)
             except FhirHttpError as error:

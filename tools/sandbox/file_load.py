@@ -18,6 +18,7 @@ from typing import Any
 
 from tools.errors import FhirError, FhirUnavailable
 from tools.fhir import FhirGateway
+from tools.sandbox.bundles import rewrite_references
 
 SUFFIXES = (".json", ".ndjson")
 FIRST = ("Organization", "Location", "Practitioner", "PractitionerRole", "Patient", "Medication")
@@ -132,20 +133,7 @@ def _bundle_resources(bundle: Mapping[str, Any]) -> list[Any]:
         for e in entries
         if isinstance(e["resource"], Mapping) and str(e.get("fullUrl", "")).startswith("urn:")
     }
-    return [_rewritten(e["resource"], aliases) for e in entries]
-
-
-def _rewritten(value: Any, aliases: Mapping[str, str]) -> Any:
-    if isinstance(value, Mapping):
-        return {
-            key: aliases.get(item, item)
-            if key == "reference" and isinstance(item, str)
-            else _rewritten(item, aliases)
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [_rewritten(item, aliases) for item in value]
-    return value
+    return [rewrite_references(e["resource"], aliases) for e in entries]
 
 
 def _checked(where: str, resource: Any) -> dict[str, Any]:
