@@ -170,7 +170,11 @@ def test_sign_in_open_approve_and_audit(shift: Shift) -> None:
         assert f"item={shift.refill_id}" in page.url
         action = page.get_by_test_id("stText").filter(has_text="Refill metformin").first
         expect(action).to_be_visible()
-        expect(page.get_by_text("Can I get a refill of my metformin?")).to_be_visible()
+        # The patient's words are shown at the top, and again in the conversation at the foot of the page.
+        wrote = page.locator(".st-key-triggering_message")
+        expect(wrote.get_by_text("Can I get a refill of my metformin?")).to_be_visible()
+        patient_bubble = page.get_by_role("group", name="Chat message from Patient")
+        expect(patient_bubble.get_by_text("Can I get a refill of my metformin?")).to_have_count(1)
         expect(page.get_by_text("Active medications")).to_be_visible()
         page.screenshot(path=shift.shots / "console-3-item.png")
 
