@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from agent.language import analyze
 from tools.clock import Clock
 
 OPEN_ENDED_DAYS = 30
@@ -29,6 +28,8 @@ class BookingWindow:
 
 def booking_window(question: str, clock: Clock) -> BookingWindow | None:
     """The first time phrase of `question` that still lies ahead, as a search window; None if none."""
+    from agent.language import analyze  # spaCy loads with the first turn, not with the graph
+
     now = clock.now()
     for expression in analyze(question, clock=clock, prefer="future").times:
         window = expression.window

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from agent.escalations import EscalationSink
-from agent.grounding.judge import EntailmentJudge
-from agent.grounding.verifier import Verifier
-from agent.policy import SafetyScreen
-from agent.reasoners.base import Reasoner
-from agent.reasoners.breaker import CircuitBreaker
-from knowledge.retriever import HybridRetriever
 from tools.clock import Clock
-from tools.record import PatientRecord
+
+if TYPE_CHECKING:  # types only: reading or resuming a thread must not load spaCy, sklearn or Chroma
+    from agent.escalations import EscalationSink
+    from agent.grounding.judge import EntailmentJudge
+    from agent.grounding.verifier import Verifier
+    from agent.policy import SafetyScreen
+    from agent.reasoners.base import Reasoner
+    from agent.reasoners.breaker import CircuitBreaker
+    from knowledge.retriever import HybridRetriever
+    from tools.record import PatientRecord
 
 MAX_STEPS = 12
 """Upper bound on node executions in one turn: a loop bug ends the turn, it never spins."""

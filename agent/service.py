@@ -13,18 +13,15 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.types import Command
 
 from agent.context import Context
 from agent.escalations import EscalationSink
-from agent.grounding.judge import EntailmentJudge
-from agent.grounding.verifier import Verifier
 from agent.models import Decision
 from agent.nodes.wait import PatientMessage
-from agent.policy import SafetyScreen
 from agent.progress import OnStep, TurnOutcome, TurnStep
 from agent.reasoners.base import Reasoner
 from agent.reasoners.breaker import CircuitBreaker
@@ -32,12 +29,17 @@ from agent.result import ChatResult, CitationOut, EscalationOut, GroundingOut, T
 from agent.state import TurnState
 from agent.threads import DURABILITY, RECURSION_LIMIT, Threads
 from agent.trail import AuditTrail
-from knowledge.embedder import Embedder
-from knowledge.retriever import HybridRetriever
 from tools.clock import Clock
 from tools.fhir import FhirGateway
 from tools.fhir_budget import fhir_budget
 from tools.record import PatientRecord, ToolCall
+
+if TYPE_CHECKING:  # built by the composition root; reading a thread or deciding an item never loads them
+    from agent.grounding.judge import EntailmentJudge
+    from agent.grounding.verifier import Verifier
+    from agent.policy import SafetyScreen
+    from knowledge.embedder import Embedder
+    from knowledge.retriever import HybridRetriever
 
 __all__ = ["DURABILITY", "RECURSION_LIMIT", "AgentServices", "ChatService", "to_result"]
 

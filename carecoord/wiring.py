@@ -18,6 +18,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from sqlalchemy import Engine
@@ -51,10 +52,12 @@ from carecoord.revocations import RevocationList
 from carecoord.settings import Settings
 from carecoord.sign_in import SignIn
 from carecoord.users import UserStore
-from knowledge.embedder import Embedder, load_embedder
-from knowledge.index import IndexConfig, KnowledgeIndex
 from tools.clock import Clock
 from tools.fhir import FhirGateway
+
+if TYPE_CHECKING:  # Chroma and the embedding model load when a turn or an ingest needs them, not before
+    from knowledge.embedder import Embedder
+    from knowledge.index import IndexConfig, KnowledgeIndex
 
 __all__ = [
     "ReviewStores",
@@ -102,6 +105,8 @@ def fhir_gateway(settings: Settings) -> FhirGateway:
 
 def index_config(settings: Settings) -> IndexConfig:
     """Where the knowledge index lives."""
+    from knowledge.index import IndexConfig
+
     return IndexConfig(
         path=settings.chroma_path, chroma_url=settings.chroma_url, collection=settings.chroma_collection
     )
@@ -154,6 +159,7 @@ def build_agent_services(
     from agent.reasoners.base import Reasoner
     from agent.reasoners.breaker import CircuitBreaker
     from agent.reasoners.offline import OfflineReasoner
+    from knowledge.index import KnowledgeIndex
     from knowledge.retriever import HybridRetriever
     from knowledge.vector_cache import CachedEmbedder
 
@@ -255,6 +261,8 @@ class Services:
     @cached_property
     def embedder(self) -> Embedder:
         """The process's one embedding model."""
+        from knowledge.embedder import load_embedder
+
         return load_embedder()
 
     @cached_property
@@ -338,6 +346,8 @@ class Services:
     @cached_property
     def index(self) -> KnowledgeIndex:
         """The knowledge index, with the process's embedder."""
+        from knowledge.index import KnowledgeIndex
+
         return KnowledgeIndex.open(index_config(self.settings), self.embedder)
 
     def chat(self, reasoner: str | None = None) -> ChatService:

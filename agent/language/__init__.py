@@ -6,22 +6,61 @@ Public API (see README.md):
     Analysis.mentions / .times / .quantities; Mention, Experiencer, TimeExpression, TimeWindow, Quantity
     language_pipeline() / build_pipeline(sources)      the shared spaCy pipeline / a custom one
     TargetRule, register_source(name, fn)              add a data table of target phrases
+
+Exports load on first use (PEP 562): reading or resuming a thread imports this package's cheap
+modules without paying for spaCy, torch or sklearn, which only a turn needs.
 """
 
-from agent.language.models import (
-    Analysis,
-    Category,
-    Experiencer,
-    Kind,
-    Mention,
-    Modifier,
-    Quantity,
-    TimeExpression,
-)
-from agent.language.pipeline import analyze, build_pipeline, language_pipeline, parse_times
-from agent.language.targets import TargetRule, register_source, registered_sources
-from agent.language.times import Direction
-from tools.clock import Clock, TimeWindow
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agent.language.models import (
+        Analysis,
+        Category,
+        Experiencer,
+        Kind,
+        Mention,
+        Modifier,
+        Quantity,
+        TimeExpression,
+    )
+    from agent.language.pipeline import analyze, build_pipeline, language_pipeline, parse_times
+    from agent.language.targets import TargetRule, register_source, registered_sources
+    from agent.language.times import Direction
+    from tools.clock import Clock, TimeWindow
+
+_HOMES: dict[str, str] = {
+    "Analysis": "agent.language.models",
+    "Category": "agent.language.models",
+    "Experiencer": "agent.language.models",
+    "Kind": "agent.language.models",
+    "Mention": "agent.language.models",
+    "Modifier": "agent.language.models",
+    "Quantity": "agent.language.models",
+    "TimeExpression": "agent.language.models",
+    "analyze": "agent.language.pipeline",
+    "build_pipeline": "agent.language.pipeline",
+    "language_pipeline": "agent.language.pipeline",
+    "parse_times": "agent.language.pipeline",
+    "TargetRule": "agent.language.targets",
+    "register_source": "agent.language.targets",
+    "registered_sources": "agent.language.targets",
+    "Direction": "agent.language.times",
+    "Clock": "tools.clock",
+    "TimeWindow": "tools.clock",
+}
+"""Exported name → the module it lives in."""
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)
+
 
 __all__ = [
     "Analysis",

@@ -11,7 +11,6 @@ from agent.asks import Ask, understand
 from agent.asks.planning import steer_by_asks
 from agent.asks.understand import follow_up
 from agent.context import Context
-from agent.language import analyze
 from agent.models import Plan
 from agent.nodes.fallback import with_fallback
 from agent.reasoners.base import PlanRequest
@@ -71,6 +70,8 @@ def plan(state: TurnState, runtime: Runtime[Context]) -> dict[str, Any]:
     decided, reasoner_name = with_fallback(
         "plan", runtime.context, lambda r: r.plan(request), trace, state.reasoner
     )
+    from agent.language import analyze  # spaCy loads with the first turn, not with the graph
+
     analysis = analyze(state.question, clock=runtime.context.clock)
     last = state.history[-1] if state.history else None
     asks = understand(analysis) or (

@@ -7,12 +7,13 @@ overdose of a sedative).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from spacy.language import Language
-
-from agent.language import analyze
 from agent.safety.findings import Findings
 from agent.safety.policy import Policy
+
+if TYPE_CHECKING:  # the graph imports this module's names; spaCy loads with the first screen
+    from spacy.language import Language
 
 MedicationNames = Callable[[], Sequence[str]]
 """The patient's active medication names, asked for only when a flag needs a drug class."""
@@ -51,6 +52,8 @@ class DrugClasses:
     def taken(self) -> frozenset[str]:
         """Generic names of the patient's medications (none without a record)."""
         if self._taken is None:
+            from agent.language import analyze  # loaded by the screen already; kept off import time
+
             names = list(self.patient()) if self.patient is not None else []
             analysis = analyze(". ".join(names), nlp=self.nlp) if names else None
             self._taken = frozenset(
