@@ -117,6 +117,9 @@ class Evidence(Frozen):
     tool_errors: tuple[str, ...] = ()
     knowledge_unavailable: bool = False
     """The knowledge index could not be reached, so no guidance could be looked up."""
+    conditions: tuple[str, ...] = ()
+    """The patient's own conditions (keys of `condition_topics.yaml`) that the passages are about: the
+    composer quotes first what speaks to them."""
 
 
 class Retrieval(Frozen):

@@ -15,6 +15,7 @@ from pathlib import Path
 from anthropic.types import TextBlockParam
 
 from agent.citations import CitationBook
+from agent.condition_topics import condition_table
 from agent.models import AnswerSentence, ComposedAnswer, Plan
 from agent.reasoners.base import ComposeRequest, PlanRequest
 from agent.reasoners.claude_cite import Cited, Sources, cited_sentences
@@ -129,6 +130,14 @@ def plan_message(request: PlanRequest) -> str:
 def compose_text(request: ComposeRequest, already: list[AnswerSentence]) -> TextBlockParam:
     """The question after the sources, with what the patient is told anyway and what awaits review."""
     parts = [f"The patient's message:\n<message>\n{request.question}\n</message>"]
+    if request.evidence.conditions:
+        table = condition_table()
+        named = ", ".join(table.conditions[key].phrases[0] for key in request.evidence.conditions)
+        parts.append(
+            f"The patient's problem list includes: {named}. Where the library passages say something for "
+            "people with these conditions, prefer it (do not state the condition unless a record entry above "
+            "shows it)."
+        )
     if request.evidence.drafts:
         drafted = "\n".join(f"- {d.summary}" for d in request.evidence.drafts)
         parts.append(f"Requests drafted for clinician review (NOT done yet):\n{drafted}")

@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agent.citations import CitationBook
+from agent.condition_topics import condition_table
 from agent.intents import IntentClassifier
 from agent.matching import match_lab, match_specialty, with_generics
 from agent.models import AnswerSentence, ComposedAnswer, Intent, Plan, ToolRequest
@@ -49,6 +50,8 @@ GUIDANCE_INTENTS: frozenset[Intent] = frozenset(
 )
 MAX_GUIDANCE_SENTENCES = 3
 MIN_SENTENCE_SIMILARITY = 0.30
+CONDITION_BONUS = 0.15
+"""Added to a guidance sentence's score when it speaks to one of the patient's own conditions."""
 
 
 class OfflineReasoner:
@@ -176,7 +179,9 @@ class OfflineReasoner:
         for fact in request.evidence.facts:
             sentences.append(AnswerSentence(text=fact.text, cites=(book.fact(fact),)))
         if request.plan.needs_guidance and not request.evidence.abstain:
-            for passage, sentence in self._extract(request.question, request.evidence.passages):
+            for passage, sentence in self._extract(
+                request.question, request.evidence.passages, request.evidence.conditions
+            ):
                 sentences.append(AnswerSentence(text=sentence, cites=(book.passage(passage, sentence),)))
         substantive = any(not s.procedural for s in sentences) or intent in ("greeting", "out_of_scope")
         if request.plan.needs_guidance and request.evidence.abstain and not request.evidence.facts:
@@ -184,12 +189,15 @@ class OfflineReasoner:
             substantive = False
         return ComposedAnswer(sentences=tuple(sentences), citations=book.all(), substantive=substantive)
 
-    def _extract(self, question: str, passages: tuple[Passage, ...]) -> list[tuple[Passage, str]]:
+    def _extract(
+        self, question: str, passages: tuple[Passage, ...], conditions: tuple[str, ...] = ()
+    ) -> list[tuple[Passage, str]]:
         """The sentences of the top passages that best answer the question, in reading order.
 
         Each sentence is scored by meaning (embedding similarity, used here only to *select* what to
-        quote, never as evidence of support), by the question's content words it contains, and by its
-        passage's retrieval rank, so quotes come from the best article first.
+        quote, never as evidence of support), by the question's content words it contains, by its
+        passage's retrieval rank, so quotes come from the best article first, and by whether it speaks
+        to one of the patient's own `conditions` (the kidney rule for ibuprofen, for a kidney patient).
         """
         candidates: list[tuple[int, int, Passage, str]] = []
         stored: list[NDArray[np.float32]] = []
@@ -204,13 +212,19 @@ class OfflineReasoner:
         vectors = np.vstack(stored)
         query = self.embedder.embed_one(question)
         query_words = _content_words(question)
+        table = condition_table()
         scores = []
         for index, (p_index, _, _, sentence) in enumerate(candidates):
             overlap = len(query_words & _content_words(sentence)) / max(len(query_words), 1)
-            scores.append(float(vectors[index] @ query) + 0.3 * overlap - 0.08 * p_index)
+            bonus = CONDITION_BONUS if conditions and table.speaks_to(sentence, conditions) else 0.0
+            scores.append(float(vectors[index] @ query) + 0.3 * overlap - 0.08 * p_index + bonus)
         order = sorted(range(len(candidates)), key=lambda i: -scores[i])
         ranked = [i for i in order if scores[i] >= MIN_SENTENCE_SIMILARITY]
-        chosen = sorted(ranked[:MAX_GUIDANCE_SENTENCES], key=lambda i: (candidates[i][0], candidates[i][1]))
+        picked = ranked[:MAX_GUIDANCE_SENTENCES]
+        theirs = [i for i in ranked if conditions and table.speaks_to(candidates[i][3], conditions)]
+        if theirs and theirs[0] not in picked:  # one quote always speaks to the patient's own condition
+            picked = [*picked[: MAX_GUIDANCE_SENTENCES - 1], theirs[0]]
+        chosen = sorted(picked, key=lambda i: (candidates[i][0], candidates[i][1]))
         return [(candidates[i][2], candidates[i][3]) for i in chosen]
 
 
