@@ -1,5 +1,7 @@
-"""The long-term conditions that guidance can be fitted to: how a problem-list entry is recognised, and
-which knowledge topics are about it (`condition_topics.yaml`, a reviewable table, not code).
+"""The long-term conditions that guidance can be fitted to (`condition_topics.yaml`).
+
+How a problem-list entry is recognised as one, and which knowledge topics are about it: a reviewable
+table, not code.
 """
 
 from __future__ import annotations

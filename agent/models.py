@@ -35,6 +35,7 @@ ReadTool = Literal[
     "active_medications",
     "conditions",
     "allergies",
+    "immunizations",
     "observations",
     "upcoming_appointments",
     "past_appointments",

@@ -34,6 +34,8 @@ class Responses(BaseModel):
     no_care_plans: str
     no_allergies: str
     no_conditions: str
+    no_vaccine: str
+    no_vaccinations: str
     not_recognised: str
     search_incomplete: str
     series_incomplete: str

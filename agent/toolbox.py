@@ -14,6 +14,7 @@ from typing import cast
 
 from agent.booking_window import booking_window
 from agent.grounding.lexicon import load_drug_lexicon
+from agent.immunization_facts import immunization_facts
 from agent.lab_search import find_results, find_series
 from agent.matching import LAB_CODES, match_medication, match_specialty, medications_of_form
 from agent.models import Fact, ToolRequest
@@ -181,6 +182,10 @@ class Toolbox:
                 out.drafts.append(self.record.draft_message(args.get("text") or question, request_key=key))
             case "observations":
                 self._observations(args, out)
+            case "immunizations":
+                facts, note = immunization_facts(self.record.immunizations(), args.get("vaccine", ""))
+                out.facts.extend(facts)
+                out.notes.extend([note] if note else [])
             case "conditions":
                 conditions = self.record.conditions()
                 if not conditions:

@@ -88,6 +88,17 @@ def _allergy(resource: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _immunization(resource: Mapping[str, Any]) -> list[str]:
+    seen = parse.immunization(resource)
+    lot = str(resource.get("lotNumber") or "")
+    return [
+        seen.vaccine,
+        f"given {seen.occurred:%Y-%m-%d}" if seen.occurred else "date not recorded",
+        seen.status or "",
+        f"lot {lot}" if lot else "",
+    ]
+
+
 def _patient(resource: Mapping[str, Any]) -> list[str]:
     seen = parse.patient(resource)
     return [seen.name, f"born {seen.birth_date:%Y-%m-%d}" if seen.birth_date else "", seen.sex or ""]
@@ -109,6 +120,7 @@ _READERS: dict[str, Callable[[Mapping[str, Any]], list[str]]] = {
     "Appointment": _appointment,
     "Condition": _condition,
     "AllergyIntolerance": _allergy,
+    "Immunization": _immunization,
     "Patient": _patient,
     "Slot": _slot,
     "CarePlan": _care_plan,

@@ -11,6 +11,7 @@ from tools import views
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 LOINC = "http://loinc.org"
 ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
+CVX = "http://hl7.org/fhir/sid/cvx"
 
 
 def source(resource: Mapping[str, Any]) -> views.SourceResource:
@@ -143,6 +144,17 @@ def allergy(resource: Mapping[str, Any]) -> views.Allergy:
         substance=concept_text(resource.get("code")) or "unknown substance",
         reactions=reactions,
         criticality=resource.get("criticality"),
+    )
+
+
+def immunization(resource: Mapping[str, Any]) -> views.Immunization:
+    """An Immunization as the vaccine given and when."""
+    return views.Immunization(
+        source=source(resource),
+        vaccine=concept_text(resource.get("vaccineCode")) or "unnamed vaccine",
+        cvx=concept_code(resource.get("vaccineCode"), CVX),
+        occurred=to_date(resource.get("occurrenceDateTime") or resource.get("recorded")),
+        status=resource.get("status"),
     )
 
 

@@ -154,6 +154,13 @@ class PatientRecord:
         with self._tool("allergies"):
             return [parse.allergy(r) for r in self._patient_search("AllergyIntolerance", [])]
 
+    def immunizations(self) -> list[views.Immunization]:
+        """Vaccinations given (not those entered in error or not done), newest first."""
+        with self._tool("immunizations"):
+            found = [parse.immunization(r) for r in self._patient_search("Immunization", [])]
+        given = [i for i in found if i.status in (None, "completed")]
+        return sorted(given, key=lambda i: i.occurred or date.min, reverse=True)
+
     def observations(
         self, code: str | None = None, category: str | None = None, since: date | None = None, limit: int = 20
     ) -> list[views.Observation]:

@@ -86,6 +86,15 @@ class Allergy(View):
     criticality: str | None
 
 
+class Immunization(View):
+    """A vaccination the record says was given."""
+
+    vaccine: str
+    cvx: str | None
+    occurred: date | None
+    status: str | None
+
+
 class Observation(View):
     """A lab result or vital sign with its date."""
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 
 from agent.asks.models import Ask
-from agent.language.models import Analysis
+from agent.language.models import Analysis, Kind
 from agent.matching import with_generics
 from agent.models import Plan, ToolRequest
 from agent.vocabulary import unknown_terms
@@ -39,6 +39,14 @@ patient's own lab asks for it, whatever the intent classifier's nearest neighbou
 SUPERSEDED = frozenset({"observations", "patient_summary"})
 """The reads a record-query ask replaces with its own; the plan's other tools (the appointments of
 "my last A1c, and when do I see the doctor?") still answer the message's other asks."""
+READ_KINDS: dict[str, Kind] = {
+    "upcoming_appointments": "appointment",
+    "past_appointments": "appointment",
+    "active_medications": "medication",
+    "conditions": "condition",
+    "allergies": "allergy",
+}
+"""The record reads a message must name the subject of to keep, beside a sure record ask of another kind."""
 SURE = 0.9
 """Confidence of a plan the typed asks decided (they are rules over recognised concepts)."""
 
@@ -118,6 +126,32 @@ def _actions(decided: Plan, actions: list[Ask]) -> Plan:
     )
 
 
+def _vaccination_plan(decided: Plan, vaccinations: list[Ask], advice: bool, analysis: Analysis) -> Plan:
+    """Read the asked vaccines from the record; keep guidance where the patient also asks what to do.
+
+    A shot is often given at a visit, so the intent classifier tends to read "my last flu shot" as an
+    appointment (or medication) question: its record reads stay only where the message names what they
+    read ("my flu shot and my next visit").
+    """
+    question = analysis.text
+    named = {kind for kind in READ_KINDS.values() if analysis.of_kind(kind)}
+    tools = tuple(
+        ToolRequest(tool="immunizations", args={"vaccine": a.concept.concept_id})
+        for a in vaccinations
+        if a.concept is not None
+    )
+    others = tuple(t for t in decided.tools if t.tool not in SUPERSEDED and READ_KINDS.get(t.tool) in named)
+    guidance = advice or (decided.needs_guidance and decided.intent in GUIDANCE_INTENTS)
+    return Plan(
+        intent="general_question",
+        confidence=SURE,
+        tools=(*tools, *others),
+        needs_guidance=guidance,
+        guidance_query=question if guidance else None,
+        reasoner=decided.reasoner,
+    )
+
+
 def steer_by_asks(decided: Plan, asks: tuple[Ask, ...], analysis: Analysis) -> Plan:
     """The plan the typed asks call for, or `decided` unchanged when they say nothing sure."""
     question = analysis.text
@@ -143,6 +177,11 @@ def steer_by_asks(decided: Plan, asks: tuple[Ask, ...], analysis: Analysis) -> P
             intent="general_question", confidence=SURE, tools=(*tools, *others), reasoner=decided.reasoner
         )
     advice = any(m.concept_id in ("advice", "how_to") for m in analysis.of_kind("request"))
+    vaccinations = [
+        a for a in asks if a.kind == "record_query" and a.concept and a.concept.kind == "immunization"
+    ]
+    if vaccinations and not labs:
+        return _vaccination_plan(decided, vaccinations, advice, analysis)
     if labs and (decided.intent not in GUIDANCE_INTENTS or not advice):
         tools = tuple(_lab_tool(a) for a in labs)
         others = tuple(t for t in decided.tools if t.tool not in SUPERSEDED)

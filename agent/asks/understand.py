@@ -17,6 +17,7 @@ RECORD_KINDS: tuple[Kind, ...] = (
     "appointment",
     "condition",
     "allergy",
+    "immunization",
     "demographic",
 )
 """Kinds of concept a record holds: asking about someone else's is asking for their record."""
@@ -234,6 +235,8 @@ def understand(analysis: Analysis) -> tuple[Ask, ...]:
                     window=window,
                 )
             )
+        if mention.kind == "immunization":  # "when was my last flu shot?": what the record shows
+            asks.append(Ask(kind="record_query", words=analysis.text, concept=mention))
         fact = DEMOGRAPHIC_FACTS.get(mention.concept_id) if mention.kind == "demographic" else None
         if fact is not None:
             concept = mention.model_copy(update={"concept_id": fact})

@@ -15,6 +15,7 @@ Kind = Literal[
     "symptom",
     "red_flag",
     "allergy",
+    "immunization",
     "appointment",
     "specialty",
     "demographic",

@@ -19,6 +19,7 @@ from agent.intents import INTENTS_PATH
 from agent.matching import LAB_CODES, SPECIALTY_WORDS
 from agent.models import DraftTool, Intent, Plan, ReadTool, ToolRequest
 from agent.reasoners.base import ReasonerError
+from tools.concepts import vaccines
 
 SET_INTENT = "set_intent"
 MAX_TOOLS = 4
@@ -81,6 +82,11 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
     ),
     ToolSpec("conditions", "Active problems on the patient's problem list."),
     ToolSpec("allergies", "Recorded allergies and intolerances, with reactions."),
+    ToolSpec(
+        "immunizations",
+        "Vaccinations the record shows as given, newest first. Give `vaccine` to narrow to one.",
+        (Arg("vaccine", f"Vaccine id, one of: {', '.join(vaccines())} (`any` for the whole history)."),),
+    ),
     ToolSpec(
         "observations",
         "The patient's most recent lab results and vitals. Without `code` or `concept`, the latest five of "

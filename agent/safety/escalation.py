@@ -78,9 +78,11 @@ def _cannot_answer(state: TurnState) -> str | None:
 
 def _not_in_record(state: TurnState) -> str | None:
     """A complete search found none of a result the patient asked about: the care team checks and answers."""
-    return (
-        "A result the patient asked about is not in the record" if "no_results" in state.act_notes else None
-    )
+    if "no_results" in state.act_notes:
+        return "A result the patient asked about is not in the record"
+    if "no_vaccine" in state.act_notes:
+        return "A vaccination the patient asked about is not in the record"
+    return None
 
 
 def _failed_verification(state: TurnState) -> str | None:

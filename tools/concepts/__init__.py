@@ -6,6 +6,7 @@ Public API:
     RecordCoding.from_codeable_concept(json)       a FHIR CodeableConcept as resolver input
     units(), unit_for(text)                        UCUM units and their spellings
     specialties()                                  specialties and the lay words for them
+    vaccines()                                     vaccines, their CVX codes and lay words
 """
 
 from tools.concepts.observations import (
@@ -18,6 +19,7 @@ from tools.concepts.observations import (
 from tools.concepts.resolve import ConceptMatch, RecordCoding, concept_of, resolve_codings
 from tools.concepts.specialties import Specialty, specialties
 from tools.concepts.units import Unit, unit_for, units
+from tools.concepts.vaccines import Vaccine, vaccines
 
 __all__ = [
     "ConceptMatch",
@@ -27,6 +29,7 @@ __all__ = [
     "ReferenceRange",
     "Specialty",
     "Unit",
+    "Vaccine",
     "UnknownConceptError",
     "concept_of",
     "observation_table",
@@ -34,4 +37,5 @@ __all__ = [
     "specialties",
     "unit_for",
     "units",
+    "vaccines",
 ]
