@@ -30,6 +30,7 @@ KNOWN_TOOLS = frozenset(
         "medication",
         "conditions",
         "allergies",
+        "immunizations",
         "observations",
         "upcoming_appointments",
         "past_appointments",

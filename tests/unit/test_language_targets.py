@@ -135,7 +135,14 @@ def test_a_new_source_needs_no_python_pattern() -> None:
 
 
 def test_shipped_sources_and_unknown_source() -> None:
-    assert list(registered_sources()) == ["observations", "specialties", "drug_names", "terms", "policy"]
+    assert list(registered_sources()) == [
+        "observations",
+        "specialties",
+        "vaccines",
+        "drug_names",
+        "terms",
+        "policy",
+    ]
     with pytest.raises(ValueError, match="unknown target sources"):
         build_pipeline(["nope"])
 
