@@ -35,6 +35,7 @@ class Responses(BaseModel):
     no_allergies: str
     no_conditions: str
     not_recognised: str
+    not_recognised_medicine: str
     search_incomplete: str
     series_incomplete: str
     single_result: str

@@ -18,6 +18,7 @@ from agent.lab_search import find_results, find_series
 from agent.matching import LAB_CODES, match_medication, match_specialty, medications_of_form
 from agent.models import Fact, ToolRequest
 from agent.order_tools import demographic_facts, lab_order, reading
+from agent.unknown_names import UNKNOWN_NAME_ARG, named_in_record
 from agent.series_facts import SERIES_AGGREGATES, Aggregate, series_fact
 from tools import views
 from tools.clock import Clock, TimeWindow
@@ -143,6 +144,13 @@ class Toolbox:
             case "active_medications":
                 medications = self.record.active_medications()
                 wanted = args.get("medication")
+                if unknown := args.get(UNKNOWN_NAME_ARG):
+                    found = named_in_record(unknown, medications)
+                    out.notes.extend(() if found else ("not_recognised_medicine",))
+                    for medication in found:
+                        out.facts.append(medication_fact(medication))
+                        out.mentioned.append(medication.name)
+                    return
                 if request.other_than is not None:
                     chosen = [m for m in medications if m.name not in request.other_than]
                 elif wanted:

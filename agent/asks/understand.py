@@ -52,10 +52,27 @@ VISIT_REQUESTS: dict[str, RequestKind] = {"book": "booking", "refer": "referral"
 """`request` rows that ask for a visit, a referral or a note; `change` (to a booked visit) is a message."""
 
 
+def _test_visit(analysis: Analysis, requests: set[str]) -> bool:
+    """Whether a visit request's object is a test ("set me up with a lipid panel"): a test order.
+
+    Only when the message names a lab and a test and no specialty or appointment ("make me an appt for a
+    blood pressure recheck", "book me in for a check" and "set me up with cardiology" stay bookings).
+    """
+    return (
+        "book" in requests
+        and "lab_test" in requests
+        and bool(analysis.of_kind("lab_or_vital"))
+        and not analysis.of_kind("specialty")
+        and not analysis.of_kind("appointment")
+    )
+
+
 def _visits(analysis: Analysis, requests: set[str]) -> list[Ask]:
     """Visit, referral and message requests, unless the message asks how such a thing works."""
     if "how_to" in requests:
         return []
+    if _test_visit(analysis, requests):
+        requests = requests - {"book"}
     specialty = next(iter(analysis.of_kind("specialty")), None)
     asks = [
         Ask(kind="action_request", words=analysis.text, concept=specialty, request=kind)
@@ -88,7 +105,7 @@ def _actions(analysis: Analysis, own: list[Mention]) -> list[Ask]:
     medicines = [m for m in own if m.kind == "medication" and m.concept_id not in CLASS_WORDS]
     if requests & {"refill", "renew"}:
         asks += [Ask(kind="action_request", words=m.text, concept=m, request="refill") for m in medicines]
-    if "order" in requests and not asks:
+    if ("order" in requests or _test_visit(analysis, requests)) and not asks:
         labs = [m for m in own if m.kind == "lab_or_vital"]
         said = [m.text.lower() for m in analysis.of_kind("request") if m.concept_id == "order"]
         as_test = "lab_test" in requests or any(text.endswith(("test", "tested")) for text in said)
