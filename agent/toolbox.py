@@ -18,8 +18,8 @@ from agent.lab_search import find_results, find_series
 from agent.matching import LAB_CODES, match_medication, match_specialty, medications_of_form
 from agent.models import Fact, ToolRequest
 from agent.order_tools import demographic_facts, lab_order, reading
-from agent.unknown_names import UNKNOWN_NAME_ARG, named_in_record
 from agent.series_facts import SERIES_AGGREGATES, Aggregate, series_fact
+from agent.unknown_names import UNKNOWN_NAME_ARG, named_in_record
 from tools import views
 from tools.clock import Clock, TimeWindow
 from tools.concepts.named import observation_name
