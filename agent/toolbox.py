@@ -23,6 +23,7 @@ from agent.unknown_names import UNKNOWN_NAME_ARG, named_in_record
 from tools import views
 from tools.clock import Clock, TimeWindow
 from tools.concepts.named import observation_name
+from tools.concepts.units import shown_unit
 from tools.drafts import Draft
 from tools.errors import FhirError
 from tools.record import PatientRecord
@@ -110,7 +111,7 @@ def slot_fact(slot: views.Slot) -> Fact:
 def observation_fact(observation: views.Observation, prefix: str = "") -> Fact:
     """A result as a sentence, the test named as patients say it (the concept table's friendly name)."""
     name = observation_name(observation)
-    unit = f" {observation.unit}" if observation.unit else ""
+    unit = f" {shown}" if (shown := shown_unit(observation.unit)) else ""
     which = f"{prefix} " if prefix else ""
     text = f"Your {which}{name} result was {observation.value}{unit} on {_day(observation.effective)}."
     taken = f", {observation.effective:%Y-%m-%d}" if observation.effective else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from tools.clock import Clock
+from tools.concepts.units import shown_unit
 from tools.errors import FhirError, PatientIsolationError
 from tools.views import Medication, Observation
 from ui.console.panel import PatientPanel
@@ -77,5 +78,5 @@ def _medication_line(medication: Medication, clock: Clock) -> str:
 def _lab_line(observation: Observation) -> str:
     """`- Hemoglobin A1c: **7.2 %** (2026-10-01)`."""
     when = f" ({observation.effective:%Y-%m-%d})" if observation.effective else ""
-    value = f"{observation.value} {observation.unit or ''}".strip()
+    value = f"{observation.value} {shown_unit(observation.unit)}".strip()
     return f"- {observation.name}: **{value}**{when}"
