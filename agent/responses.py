@@ -31,6 +31,7 @@ class Responses(BaseModel):
     no_slots: str
     no_slots_in_window: str
     no_results: str
+    related_results: str
     no_care_plans: str
     no_allergies: str
     no_conditions: str
