@@ -18,6 +18,7 @@ from agent.lab_search import find_results, find_series
 from agent.matching import LAB_CODES, match_medication, match_specialty, medications_of_form
 from agent.models import Fact, ToolRequest
 from agent.order_tools import demographic_facts, lab_order, reading
+from agent.other_one import the_other
 from agent.series_facts import SERIES_AGGREGATES, Aggregate, series_fact
 from agent.unknown_names import UNKNOWN_NAME_ARG, named_in_record
 from tools import views
@@ -153,7 +154,7 @@ class Toolbox:
                         out.mentioned.append(medication.name)
                     return
                 if request.other_than is not None:
-                    chosen = [m for m in medications if m.name not in request.other_than]
+                    chosen = the_other(request.other_than, medications)
                 elif wanted:
                     chosen = [m for m in medications if match_medication(wanted, [m])]
                     chosen = chosen or medications_of_form(wanted, medications)
@@ -255,7 +256,7 @@ class Toolbox:
             return
         chosen: views.Medication | None
         if other_than is not None:
-            remaining = [m for m in medications if m.name not in other_than]
+            remaining = the_other(other_than, medications)
             chosen = remaining[0] if len(remaining) == 1 else None
             if chosen is None:
                 out.notes.append("ask_which_medication")
@@ -331,6 +332,9 @@ class Toolbox:
             search = find_results(self.record, concept)
             if not search.found:
                 out.notes.append("no_results" if search.complete else "search_incomplete")
+            if search.related:  # none of it, after a whole-record search: what the record has nearby
+                out.notes.append("related_results")
+                out.facts.extend(observation_fact(o) for o in search.related)
             out.facts.extend(observation_fact(o) for o in search.found)
             return
         code = args.get("code")
