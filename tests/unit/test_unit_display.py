@@ -9,7 +9,7 @@ import pytest
 from agent.grounding.render import render_resource_text
 from agent.grounding.verifier import Verifier
 from agent.toolbox import observation_fact
-from tools.concepts.units import shown_unit
+from tools.concepts.units import shown_unit, units
 from tools.views import Observation, SourceResource
 
 EGFR = {
@@ -92,5 +92,17 @@ def test_readable_units_still_verify_against_the_raw_record(value: str, unit: st
     )
     fact = observation_fact(seen)
     assert "[" not in fact.text and "{" not in fact.text and "  " not in fact.text
+    verdict = Verifier().check(fact.text, [render_resource_text(body)])
+    assert verdict.supported, (fact.text, verdict.reason)
+
+
+@pytest.mark.parametrize("code", sorted(units()))
+def test_every_unit_shown_readably_verifies_against_its_ucum_code(code: str) -> None:
+    body = {**EGFR, "valueQuantity": {"value": 42.5, "unit": code}}
+    source = SourceResource(resource_type="Observation", id="o1", json_body=body)
+    seen = Observation(
+        source=source, name="eGFR", loinc=None, value="42.5", unit=code, effective=None, category=None
+    )
+    fact = observation_fact(seen)
     verdict = Verifier().check(fact.text, [render_resource_text(body)])
     assert verdict.supported, (fact.text, verdict.reason)
