@@ -162,9 +162,10 @@ def steer_by_asks(decided: Plan, asks: tuple[Ask, ...], analysis: Analysis) -> P
     unknown = unknown_terms(question) if not analysis.of_kind("lab_or_vital") else []
     medicine = decided.intent in ("refill", "medication_question", "medication_list", "missed_dose")
     owned = owned_unknown(question, unknown)
-    if owned is not None and medicine:
+    if owned is not None and medicine and decided.intent != "refill":
         # "how is my glibbertine doing": look for that name among the medicines; no advice about a word we
-        # do not know, whatever intent its nearest neighbour gave.
+        # do not know, whatever intent its nearest neighbour gave. A refill request keeps its own path (the
+        # refill tool says the name is not among the prescriptions and drafts nothing it cannot match).
         lookup = ToolRequest(tool="active_medications", args={UNKNOWN_NAME_ARG: owned})
         return Plan(intent="medication_question", confidence=SURE, tools=(lookup,), reasoner=decided.reasoner)
     if unknown and (decided.intent == "lab_result" or (not medicine and owned is not None)):

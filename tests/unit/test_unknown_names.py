@@ -25,6 +25,7 @@ from tools.views import Medication, SourceResource
         ("what was my snorfase", "missed_dose", "snorfase"),
         ("did I take my glibbertine", "medication_question", "glibbertine"),
         ("what was my zorblex level", "lab_result", None),
+        ("refill my glibbertine", "refill", "refill"),
     ],
 )
 def test_an_unknown_own_name_reads_the_medicines_for_it(message: str, intent: str, name: str | None) -> None:
@@ -37,6 +38,9 @@ def test_an_unknown_own_name_reads_the_medicines_for_it(message: str, intent: st
         guidance_query=message,
     )
     steered = steer_by_asks(planned, understand(analysis), analysis)
+    if name == "refill":  # a refill request keeps the refill tool's own answer
+        assert steered == planned
+        return
     assert not steered.needs_guidance
     if name is None:  # a test name: not recognised, nothing read
         assert steered.notes == ("not_recognised",) and steered.tools == ()
