@@ -191,6 +191,21 @@ def _without_aggregate(mention: Mention, aggregate: Mention | None, window: Time
     return mention.model_copy(update={"concept_id": concept.id})
 
 
+def _the_other(analysis: Analysis, previous_concept: str) -> Ask | None:
+    """The partner's latest result for "and the other one?" after one of a pair (HDL, then LDL), or None.
+
+    The pair is data (`other` in the concept table); a lab without one is not guessed at.
+    """
+    said = next((m for m in analysis.of_kind("request") if m.concept_id == "other_one"), None)
+    partner = observation_table().concepts.get(previous_concept)
+    if said is None or partner is None or partner.other is None:
+        return None
+    concept = Mention(
+        concept_id=partner.other, kind="lab_or_vital", text=said.text, start=0, end=0, source="thread"
+    )
+    return Ask(kind="record_query", words=analysis.text, concept=concept)
+
+
 def follow_up(
     analysis: Analysis,
     previous_concept: str | None,
@@ -204,8 +219,13 @@ def follow_up(
     that" goes one result further back than the previous turn showed (`previous_back`: 0 for the latest).
     A follow-up that names no time keeps the previous turn's window ("highest yesterday?" "and the lowest?").
     """
+    if previous_concept is None or analysis.of_kind("lab_or_vital"):
+        return ()
+    other = _the_other(analysis, previous_concept)
+    if other is not None:
+        return (other,)
     aggregate = next(iter(analysis.of_kind("aggregate")), None)
-    if aggregate is None or previous_concept is None or analysis.of_kind("lab_or_vital"):
+    if aggregate is None:
         return ()
     concept = Mention(
         concept_id=previous_concept, kind="lab_or_vital", text=aggregate.text, start=0, end=0, source="thread"

@@ -58,6 +58,29 @@ def test_a_follow_up_asks_about_the_threads_previous_lab(message: str, aggregate
 
 
 @pytest.mark.parametrize(
+    ("previous", "message", "other"),
+    [
+        ("hdl", "and the other one?", "ldl"),
+        ("ldl", "what about the other one", "hdl"),
+        ("systolic_bp", "and the other number?", "diastolic_bp"),
+        ("alt", "how about the other one", "ast"),
+    ],
+)
+def test_the_other_one_after_one_of_a_pair_asks_about_its_partner(
+    previous: str, message: str, other: str
+) -> None:
+    analysis = analyze(message, clock=CLOCK)
+    assert understand(analysis) == ()
+    (ask,) = follow_up(analysis, previous)
+    assert ask.kind == "record_query" and ask.concept is not None and ask.concept.concept_id == other
+    assert ask.aggregate is None, "the other one's latest result"
+
+
+def test_the_other_one_of_a_lab_without_a_partner_is_not_guessed() -> None:
+    assert follow_up(analyze("and the other one?", clock=CLOCK), "potassium") == ()
+
+
+@pytest.mark.parametrize(
     ("code", "name"), [("K", "potassium"), ("GLU", "blood sugar (glucose)"), ("MG", "magnesium")]
 )
 def test_a_short_local_lab_code_is_named_by_the_concept_table(code: str, name: str) -> None:
