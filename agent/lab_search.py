@@ -8,16 +8,20 @@ search that read the whole record may say "not in your record"; one that stopped
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from tools import views
 from tools.clock import TimeWindow
 from tools.concepts.observations import observation_table
-from tools.concepts.resolve import RecordCoding, resolve_codings
+from tools.concepts.resolve import RecordCoding, concept_of, resolve_codings
 from tools.record import PatientRecord
 
 SCAN_LIMIT = 5000
 """Observations read when the codes found nothing; a record with more is searched only this deep."""
+NOT_A_SYSTEM = frozenset({"vitals", "mental"})
+"""Concept-table groups that are not one body system: an absent temperature is not answered with a weight."""
+RELATED_LIMIT = 3
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,9 @@ class LabSearch:
 
     found: list[views.Observation]
     complete: bool
+    related: list[views.Observation] = field(default_factory=list)
+    """When nothing was found in a complete search: the newest result of each concept of the same panel or
+    body system that the record does hold (`related_results`), to name instead of a bare "not found"."""
 
 
 def _codings(observation: views.Observation) -> list[RecordCoding]:
@@ -65,7 +72,38 @@ def find_results(record: PatientRecord, concept_id: str, limit: int = 3) -> LabS
     present = [c for o in scanned for c in _codings(o)]
     wanted = set(resolve_codings(concept_id, present))
     found = [o for o in scanned if wanted.intersection(_codings(o))]
-    return LabSearch(found=found[:limit], complete=complete)
+    related = related_results(concept_id, scanned) if complete and not found else []
+    return LabSearch(found=found[:limit], complete=complete, related=related)
+
+
+def related_results(
+    concept_id: str, scanned: Sequence[views.Observation], limit: int = RELATED_LIMIT
+) -> list[views.Observation]:
+    """The newest result of each other concept of `concept_id`'s group that `scanned` holds, newest first.
+
+    The group is the concept table's clinical group (lipids, kidney, thyroid, ...); panels and the asked
+    concept's own family are left out, and so are groups that are no body system (vital signs).
+    """
+    table = observation_table()
+    asked = table.get(concept_id)
+    if asked.group in NOT_A_SYSTEM:
+        return []
+    own = {c.id for c in table.family(concept_id)}
+    kin = {
+        c.id
+        for c in table.concepts.values()
+        if c.group == asked.group and c.id not in own and not c.components
+    }
+    known: dict[RecordCoding, set[str]] = {}
+    chosen: dict[str, views.Observation] = {}
+    for observation in sorted(scanned, key=_newest_first):
+        for coding in _codings(observation):
+            if coding not in known:
+                known[coding] = {m.concept.id for m in concept_of(coding, table)} & kin
+            for concept in known[coding] - chosen.keys():
+                chosen[concept] = observation
+    unique = {o.source.reference: o for o in chosen.values()}
+    return sorted(unique.values(), key=_newest_first)[:limit]
 
 
 def find_series(record: PatientRecord, concept_id: str, window: TimeWindow | None = None) -> LabSearch:

@@ -31,12 +31,14 @@ class Responses(BaseModel):
     no_slots: str
     no_slots_in_window: str
     no_results: str
+    related_results: str
     no_care_plans: str
     no_allergies: str
     no_conditions: str
     no_vaccine: str
     no_vaccinations: str
     not_recognised: str
+    not_recognised_medicine: str
     search_incomplete: str
     series_incomplete: str
     single_result: str

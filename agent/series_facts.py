@@ -12,6 +12,7 @@ from typing import Literal
 
 from agent.models import Fact
 from tools import views
+from tools.concepts.units import shown_unit
 from tools.series import Summary, reading_of, shown, summarise
 
 Aggregate = Literal["latest", "previous", "average", "lowest", "highest", "trend"]
@@ -35,20 +36,20 @@ def _summary(found: Sequence[views.Observation]) -> tuple[Summary, list[views.So
 
 
 def _sentence(aggregate: Aggregate, name: str, s: Summary) -> str:
-    unit, n = s.unit, s.count
+    unit, n = _spaced(shown_unit(s.unit)), s.count
     span = (
         f"{n} results from {_day(s.first.taken)} to {_day(s.last.taken)}"
         if n > 1
         else (f"1 result, on {_day(s.last.taken)}")
     )
     if aggregate == "average":
-        return f"Your {name} averaged {shown(s.average)} {unit} over {span}."
+        return f"Your {name} averaged {shown(s.average)}{unit} over {span}."
     if aggregate in ("lowest", "highest"):
         value = s.lowest if aggregate == "lowest" else s.highest
-        return f"Your {aggregate} {name} result was {shown(value)} {unit}, among {span}."
+        return f"Your {aggregate} {name} result was {shown(value)}{unit}, among {span}."
     return (
-        f"Your {name} is {s.direction}: from {s.first.value:g} {unit} on {_day(s.first.taken)} "
-        f"to {s.last.value:g} {unit} on {_day(s.last.taken)}, a change of {shown(abs(s.change))} {unit} "
+        f"Your {name} is {s.direction}: from {s.first.value:g}{unit} on {_day(s.first.taken)} "
+        f"to {s.last.value:g}{unit} on {_day(s.last.taken)}, a change of {shown(abs(s.change))}{unit} "
         f"over {n} results."
     )
 
@@ -64,3 +65,8 @@ def series_fact(aggregate: Aggregate, name: str, found: Sequence[views.Observati
     text = _sentence(aggregate, name, summary)
     taken = f"{summary.first.taken:%Y-%m-%d} to {summary.last.taken:%Y-%m-%d}"
     return Fact(text=text, source=sources[-1], title=f"Your test results, {taken}", components=tuple(sources))
+
+
+def _spaced(unit: str) -> str:
+    """A unit as it follows a number: " mg/dL", or nothing for a ratio like INR (no double space)."""
+    return f" {unit}" if unit else ""

@@ -19,10 +19,13 @@ from agent.lab_search import find_results, find_series
 from agent.matching import LAB_CODES, match_medication, match_specialty, medications_of_form
 from agent.models import Fact, ToolRequest
 from agent.order_tools import demographic_facts, lab_order, reading
+from agent.other_one import the_other
 from agent.series_facts import SERIES_AGGREGATES, Aggregate, series_fact
+from agent.unknown_names import UNKNOWN_NAME_ARG, named_in_record
 from tools import views
 from tools.clock import Clock, TimeWindow
 from tools.concepts.named import observation_name
+from tools.concepts.units import shown_unit
 from tools.drafts import Draft
 from tools.errors import FhirError
 from tools.record import PatientRecord
@@ -110,7 +113,7 @@ def slot_fact(slot: views.Slot) -> Fact:
 def observation_fact(observation: views.Observation, prefix: str = "") -> Fact:
     """A result as a sentence, the test named as patients say it (the concept table's friendly name)."""
     name = observation_name(observation)
-    unit = f" {observation.unit}" if observation.unit else ""
+    unit = f" {shown}" if (shown := shown_unit(observation.unit)) else ""
     which = f"{prefix} " if prefix else ""
     text = f"Your {which}{name} result was {observation.value}{unit} on {_day(observation.effective)}."
     taken = f", {observation.effective:%Y-%m-%d}" if observation.effective else ""
@@ -144,8 +147,15 @@ class Toolbox:
             case "active_medications":
                 medications = self.record.active_medications()
                 wanted = args.get("medication")
+                if unknown := args.get(UNKNOWN_NAME_ARG):
+                    found = named_in_record(unknown, medications)
+                    out.notes.extend(() if found else ("not_recognised_medicine",))
+                    for medication in found:
+                        out.facts.append(medication_fact(medication))
+                        out.mentioned.append(medication.name)
+                    return
                 if request.other_than is not None:
-                    chosen = [m for m in medications if m.name not in request.other_than]
+                    chosen = the_other(request.other_than, medications)
                 elif wanted:
                     chosen = [m for m in medications if match_medication(wanted, [m])]
                     chosen = chosen or medications_of_form(wanted, medications)
@@ -251,7 +261,7 @@ class Toolbox:
             return
         chosen: views.Medication | None
         if other_than is not None:
-            remaining = [m for m in medications if m.name not in other_than]
+            remaining = the_other(other_than, medications)
             chosen = remaining[0] if len(remaining) == 1 else None
             if chosen is None:
                 out.notes.append("ask_which_medication")
@@ -327,6 +337,9 @@ class Toolbox:
             search = find_results(self.record, concept)
             if not search.found:
                 out.notes.append("no_results" if search.complete else "search_incomplete")
+            if search.related:  # none of it, after a whole-record search: what the record has nearby
+                out.notes.append("related_results")
+                out.facts.extend(observation_fact(o) for o in search.related)
             out.facts.extend(observation_fact(o) for o in search.found)
             return
         code = args.get("code")

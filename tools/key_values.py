@@ -12,6 +12,7 @@ from typing import Any
 
 from tools import parse
 from tools.concepts.named import observation_name
+from tools.concepts.units import shown_unit
 
 SEPARATOR = " · "
 
@@ -29,7 +30,7 @@ def key_values(resource: Mapping[str, Any]) -> str:
 
 def _observation(resource: Mapping[str, Any]) -> list[str]:
     seen = parse.observation(resource)
-    value = f"{seen.value} {seen.unit or ''}".strip()
+    value = f"{seen.value} {shown_unit(seen.unit)}".strip()
     ranges = [_range(r) for r in resource.get("referenceRange") or [] if isinstance(r, Mapping)]
     return [
         observation_name(seen),

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from tools.clock import Clock
+
 
 class SourceResource(BaseModel):
     """A resource exactly as the EHR returned it: the citation target of every fact read from it."""
@@ -63,10 +65,9 @@ class Medication(View):
     authored_on: date | None
     quantity: str | None
 
-    @property
-    def refill_expired(self) -> bool:
-        """Whether the prescription's validity period has ended."""
-        return self.validity_end is not None and self.validity_end < date.today()
+    def refill_expired(self, clock: Clock) -> bool:
+        """Whether the prescription's validity period ended before the clinic's today (CARECOORD_NOW aware)."""
+        return self.validity_end is not None and self.validity_end < clock.today()
 
 
 class Condition(View):

@@ -11,17 +11,17 @@
   ("make me an appt for a blood pressure recheck"); one it did draft is left as it planned it.
 - Age and date of birth are read from the Patient resource; each lab or vital a lab question names is
   searched by concept, however the record codes it ("potassium and kidney function" is two searches).
-- A lab question naming nothing the concept table knows is said to be unrecognised, never "not found".
+- A lab question naming nothing the concept table knows is said to be unrecognised, never "not found"; an
+  unknown name under a medicine intent ("how is my glibbertine doing") is looked for among the medicines.
 """
 
 from __future__ import annotations
-
-import itertools
 
 from agent.asks.models import Ask
 from agent.language.models import Analysis, Kind
 from agent.matching import with_generics
 from agent.models import Plan, ToolRequest
+from agent.unknown_names import UNKNOWN_NAME_ARG, owned_unknown
 from agent.vocabulary import unknown_terms
 
 KEPT_WITH_ACTIONS = frozenset({"draft_booking", "draft_referral", "free_slots", "upcoming_appointments"})
@@ -72,12 +72,6 @@ def _action_tool(ask: Ask) -> ToolRequest:
         args = {"concept": quantity.concept_id or "", "value": value, "unit": quantity.unit or ""}
         return ToolRequest(tool="draft_reading", args=args)
     return ToolRequest(tool="draft_message", args={"text": f"Patient request: {ask.words}"})
-
-
-def _own(question: str, unknown: list[str]) -> bool:
-    """Whether an unknown word is said as the patient's own result ("my zorblex"): a test name, unrecognised."""
-    words = question.lower().split()
-    return any(word == "my" and nxt.strip("?.,!") in unknown for word, nxt in itertools.pairwise(words))
 
 
 def _lab_tool(ask: Ask) -> ToolRequest:
@@ -206,7 +200,14 @@ def steer_by_asks(decided: Plan, asks: tuple[Ask, ...], analysis: Analysis) -> P
         return decided.model_copy(update={"tools": (*tools, *others)})
     unknown = unknown_terms(question) if not analysis.of_kind("lab_or_vital") else []
     medicine = decided.intent in ("refill", "medication_question", "medication_list", "missed_dose")
-    if unknown and (decided.intent == "lab_result" or (not medicine and _own(question, unknown))):
+    owned = owned_unknown(question, unknown)
+    if owned is not None and medicine and decided.intent != "refill":
+        # "how is my glibbertine doing": look for that name among the medicines; no advice about a word we
+        # do not know, whatever intent its nearest neighbour gave. A refill request keeps its own path (the
+        # refill tool says the name is not among the prescriptions and drafts nothing it cannot match).
+        lookup = ToolRequest(tool="active_medications", args={UNKNOWN_NAME_ARG: owned})
+        return Plan(intent="medication_question", confidence=SURE, tools=(lookup,), reasoner=decided.reasoner)
+    if unknown and (decided.intent == "lab_result" or (not medicine and owned is not None)):
         return decided.model_copy(
             update={
                 "intent": "lab_result",

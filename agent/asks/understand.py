@@ -53,10 +53,27 @@ VISIT_REQUESTS: dict[str, RequestKind] = {"book": "booking", "refer": "referral"
 """`request` rows that ask for a visit, a referral or a note; `change` (to a booked visit) is a message."""
 
 
+def _test_visit(analysis: Analysis, requests: set[str]) -> bool:
+    """Whether a visit request's object is a test ("set me up with a lipid panel"): a test order.
+
+    Only when the message names a lab and a test and no specialty or appointment ("make me an appt for a
+    blood pressure recheck", "book me in for a check" and "set me up with cardiology" stay bookings).
+    """
+    return (
+        "book" in requests
+        and "lab_test" in requests
+        and bool(analysis.of_kind("lab_or_vital"))
+        and not analysis.of_kind("specialty")
+        and not analysis.of_kind("appointment")
+    )
+
+
 def _visits(analysis: Analysis, requests: set[str]) -> list[Ask]:
     """Visit, referral and message requests, unless the message asks how such a thing works."""
     if "how_to" in requests:
         return []
+    if _test_visit(analysis, requests):
+        requests = requests - {"book"}
     specialty = next(iter(analysis.of_kind("specialty")), None)
     asks = [
         Ask(kind="action_request", words=analysis.text, concept=specialty, request=kind)
@@ -89,7 +106,7 @@ def _actions(analysis: Analysis, own: list[Mention]) -> list[Ask]:
     medicines = [m for m in own if m.kind == "medication" and m.concept_id not in CLASS_WORDS]
     if requests & {"refill", "renew"}:
         asks += [Ask(kind="action_request", words=m.text, concept=m, request="refill") for m in medicines]
-    if "order" in requests and not asks:
+    if ("order" in requests or _test_visit(analysis, requests)) and not asks:
         labs = [m for m in own if m.kind == "lab_or_vital"]
         said = [m.text.lower() for m in analysis.of_kind("request") if m.concept_id == "order"]
         as_test = "lab_test" in requests or any(text.endswith(("test", "tested")) for text in said)
@@ -175,6 +192,21 @@ def _without_aggregate(mention: Mention, aggregate: Mention | None, window: Time
     return mention.model_copy(update={"concept_id": concept.id})
 
 
+def _the_other(analysis: Analysis, previous_concept: str) -> Ask | None:
+    """The partner's latest result for "and the other one?" after one of a pair (HDL, then LDL), or None.
+
+    The pair is data (`other` in the concept table); a lab without one is not guessed at.
+    """
+    said = next((m for m in analysis.of_kind("request") if m.concept_id == "other_one"), None)
+    partner = observation_table().concepts.get(previous_concept)
+    if said is None or partner is None or partner.other is None:
+        return None
+    concept = Mention(
+        concept_id=partner.other, kind="lab_or_vital", text=said.text, start=0, end=0, source="thread"
+    )
+    return Ask(kind="record_query", words=analysis.text, concept=concept)
+
+
 def follow_up(
     analysis: Analysis,
     previous_concept: str | None,
@@ -188,8 +220,13 @@ def follow_up(
     that" goes one result further back than the previous turn showed (`previous_back`: 0 for the latest).
     A follow-up that names no time keeps the previous turn's window ("highest yesterday?" "and the lowest?").
     """
+    if previous_concept is None or analysis.of_kind("lab_or_vital"):
+        return ()
+    other = _the_other(analysis, previous_concept)
+    if other is not None:
+        return (other,)
     aggregate = next(iter(analysis.of_kind("aggregate")), None)
-    if aggregate is None or previous_concept is None or analysis.of_kind("lab_or_vital"):
+    if aggregate is None:
         return ()
     concept = Mention(
         concept_id=previous_concept, kind="lab_or_vital", text=aggregate.text, start=0, end=0, source="thread"

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from tools.ages import age_on
+from tools.concepts.units import shown_unit
 from tools.series import reading_of, shown, summarise
 
 
@@ -44,7 +45,7 @@ def series_text(components: Sequence[Mapping[str, object]]) -> str:
     summary = summarise(r for body in components if (r := reading_of(body)) is not None)
     if summary is None:
         return ""
-    unit, n = summary.unit, summary.count
+    unit, n = _spaced(shown_unit(summary.unit)), summary.count
     first, last = summary.first, summary.last
     span = (
         f"{n} results from {_day(first.taken)} to {_day(last.taken)}"
@@ -52,10 +53,15 @@ def series_text(components: Sequence[Mapping[str, object]]) -> str:
         else (f"1 result, on {_day(last.taken)}")
     )
     return (
-        f"Over {span} the results averaged {shown(summary.average)} {unit}. "
-        f"Among them the lowest result was {shown(summary.lowest)} {unit} and the highest result was "
-        f"{shown(summary.highest)} {unit}. "
-        f"From {first.value:g} {unit} on {_day(first.taken)} to {last.value:g} {unit} on "
-        f"{_day(last.taken)} it is {summary.direction}, a change of {shown(abs(summary.change))} {unit} "
+        f"Over {span} the results averaged {shown(summary.average)}{unit}. "
+        f"Among them the lowest result was {shown(summary.lowest)}{unit} and the highest result was "
+        f"{shown(summary.highest)}{unit}. "
+        f"From {first.value:g}{unit} on {_day(first.taken)} to {last.value:g}{unit} on "
+        f"{_day(last.taken)} it is {summary.direction}, a change of {shown(abs(summary.change))}{unit} "
         f"over {n} results."
     )
+
+
+def _spaced(unit: str) -> str:
+    """A unit as it follows a number: " mg/dL", or nothing for a ratio like INR (no double space)."""
+    return f" {unit}" if unit else ""

@@ -12,9 +12,10 @@ from agent.language import Analysis, Mention, Quantity
 
 CLINICAL_KINDS = ("symptom", "condition", "red_flag", "lab_or_vital", "medication", "allergy")
 """Kinds that make a message clinical; a message with none of them can never be an emergency."""
-REPORT_KINDS = ("symptom", "red_flag", "lab_or_vital", "allergy")
+REPORT_KINDS = ("symptom", "red_flag", "allergy")
 """Kinds that report something happening to someone; a condition's or medicine's name alone is usually a
-topic ("what's sepsis?", "running out of my inhaler")."""
+topic ("what's sepsis?", "running out of my inhaler"). So is a lab's or vital's name alone ("how is my hgb",
+"set me up with a lipid panel"): it reports only with a reading or beside a stated condition (`reports_now`)."""
 ASSERTED_KINDS = ("symptom", "condition", "red_flag")
 
 
@@ -39,8 +40,17 @@ class Findings:
 
     @property
     def reports_now(self) -> bool:
-        """Whether a symptom, flag, reading or allergy is asserted now (not only negated, past, asked about)."""
-        return any(m.current and m.kind in REPORT_KINDS for m in self.analysis.mentions)
+        """Whether a symptom, flag, reading or allergy is asserted now (not only negated, past, asked about).
+
+        A current lab or vital counts when the message gives a reading or asserts a condition now ("sugar is
+        low" is hypoglycemia); its bare name is the topic of a question or an order, and the exemplar
+        classifier must not judge it (short names like "hgb" sit close to anything by their letters).
+        """
+        said = bool(self.readings) or bool(self.current)
+        return any(
+            m.current and (m.kind in REPORT_KINDS or (m.kind == "lab_or_vital" and said))
+            for m in self.analysis.mentions
+        )
 
 
 def findings(analysis: Analysis) -> Findings:

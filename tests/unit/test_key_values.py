@@ -68,7 +68,7 @@ def test_blood_pressure_reads_as_a_pair() -> None:
         ],
         "effectiveDateTime": "2026-11-02T09:00:00Z",
     }
-    assert "138/86 mm[Hg]" in key_values(pressure).split(" · ")
+    assert "138/86 mmHg" in key_values(pressure).split(" · ")  # UCUM brackets are not for patients
 
 
 def test_a_prescription_shows_dose_status_date_and_refills() -> None:

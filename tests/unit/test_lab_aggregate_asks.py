@@ -23,6 +23,9 @@ CLOCK = Clock("UTC", now=datetime(2026, 12, 7, 12, 0))
         ("what was my average blood sugar over the last week?", "glucose", "average", "2026-11-30"),
         ("what was my average blood sugar over the last 30 days", "glucose", "average", "2026-11-07"),
         ("what was my highest blood sugar in the last 30 days", "glucose", "highest", "2026-11-07"),
+        ("What's my sugar been averaging lately?", "glucose", "average", None),
+        ("what does my bp average out at these days", "blood_pressure", "average", None),
+        ("my avg glucose over the past 2 weeks", "glucose", "average", "2026-11-23"),
         ("is my weight going up or down?", "weight", "trend", None),
         ("what's my latest A1c", "a1c", None, None),
     ],
@@ -52,6 +55,29 @@ def test_a_follow_up_asks_about_the_threads_previous_lab(message: str, aggregate
     (further,) = follow_up(analysis, "inr", 1)
     assert further.back == 2, "a second 'one before that' goes one further back"
     assert follow_up(analyze("and my potassium before that?", clock=CLOCK), "inr") == ()
+
+
+@pytest.mark.parametrize(
+    ("previous", "message", "other"),
+    [
+        ("hdl", "and the other one?", "ldl"),
+        ("ldl", "what about the other one", "hdl"),
+        ("systolic_bp", "and the other number?", "diastolic_bp"),
+        ("alt", "how about the other one", "ast"),
+    ],
+)
+def test_the_other_one_after_one_of_a_pair_asks_about_its_partner(
+    previous: str, message: str, other: str
+) -> None:
+    analysis = analyze(message, clock=CLOCK)
+    assert understand(analysis) == ()
+    (ask,) = follow_up(analysis, previous)
+    assert ask.kind == "record_query" and ask.concept is not None and ask.concept.concept_id == other
+    assert ask.aggregate is None, "the other one's latest result"
+
+
+def test_the_other_one_of_a_lab_without_a_partner_is_not_guessed() -> None:
+    assert follow_up(analyze("and the other one?", clock=CLOCK), "potassium") == ()
 
 
 @pytest.mark.parametrize(

@@ -58,10 +58,26 @@ def test_suicidal_thoughts_get_988(screen: SafetyScreen) -> None:
         "I have a mild headache",
         "Can I get a refill of my metformin?",
         "What was my last A1c?",
+        "how is my hgb, the last one",
+        "set me up with a lipid panel",
+        "how's my ldl",
+        "can you order a cbc for me",
     ],
 )
 def test_look_alikes_and_routine_are_not_emergent(screen: SafetyScreen, message: str) -> None:
     assert screen.check(message).level != "emergent"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "how is my hgb, the last one, I have crushing chest pain",
+        "set me up with a lipid panel, my face is drooping on one side",
+        "my sugar is 38 and I'm shaking and confused",
+    ],
+)
+def test_a_lab_name_beside_an_emergency_does_not_hide_it(screen: SafetyScreen, message: str) -> None:
+    assert screen.check(message).level == "emergent"
 
 
 @pytest.mark.parametrize(

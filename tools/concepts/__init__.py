@@ -5,6 +5,7 @@ Public API:
     resolve_codings(concept, codings) -> list      which of a record's codings denote the concept
     RecordCoding.from_codeable_concept(json)       a FHIR CodeableConcept as resolver input
     units(), unit_for(text)                        UCUM units and their spellings
+    shown_unit(code)                               a record's unit as patients read it
     specialties()                                  specialties and the lay words for them
     vaccines()                                     vaccines, their CVX codes and lay words
 """
@@ -18,7 +19,7 @@ from tools.concepts.observations import (
 )
 from tools.concepts.resolve import ConceptMatch, RecordCoding, concept_of, resolve_codings
 from tools.concepts.specialties import Specialty, specialties
-from tools.concepts.units import Unit, unit_for, units
+from tools.concepts.units import Unit, shown_unit, unit_for, units
 from tools.concepts.vaccines import Vaccine, vaccines
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "observation_table",
     "resolve_codings",
     "specialties",
+    "shown_unit",
     "unit_for",
     "units",
     "vaccines",

@@ -77,6 +77,9 @@ class ObservationConcept(BaseModel):
     range: ReferenceRange | None = None
     better: Literal["higher", "lower"] | None = None
     """Which way is better, where that is unambiguous (eGFR higher, LDL lower): "my best eGFR" is its highest."""
+    other: str | None = None
+    """The concept "and the other one?" means after an answer about this one: a pair patients name together
+    (HDL and LDL, systolic and diastolic). None: no partner, and "the other one" is not guessed."""
 
     @property
     def spoken(self) -> tuple[str, ...]:
@@ -128,9 +131,10 @@ class ObservationTable(BaseModel):
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         concepts = {cid: {"id": cid, **body} for cid, body in (raw.get("concepts") or {}).items()}
         table = cls.model_validate({"version": raw.get("version", 1), "concepts": concepts})
-        unknown = {c for concept in table.concepts.values() for c in concept.components} - set(table.concepts)
+        named = {c for concept in table.concepts.values() for c in (*concept.components, concept.other) if c}
+        unknown = named - set(table.concepts)
         if unknown:
-            raise ValueError(f"{path}: components name unknown concepts {sorted(unknown)}")
+            raise ValueError(f"{path}: components or partners name unknown concepts {sorted(unknown)}")
         return table
 
     def get(self, concept_id: str) -> ObservationConcept:

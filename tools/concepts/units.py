@@ -37,3 +37,22 @@ def unit_for(written: str) -> Unit | None:
         if wanted == key(unit.code) or any(wanted == key(alias) for alias in unit.aliases):
             return unit
     return None
+
+
+def shown_unit(written: str | None) -> str:
+    """A unit as patients read it: the table's display, else the code without UCUM's annotation braces.
+
+    "mL/min/{1.73_m2}" -> "mL/min/1.73 m²", "{INR}" -> "" (a ratio has none), "{cells}/uL" -> "cells/uL":
+    an annotation is a label for machines and never reaches an answer, a citation or the console raw.
+    Only the UCUM code is looked up, not the patients' spellings: a record's "mL/min" (a creatinine
+    clearance) is not an eGFR's unit.
+    """
+    if not written:
+        return ""
+    wanted = key(written)
+    unit = units().get(written) or next(
+        (u for u in units().values() if wanted and key(u.code) == wanted), None
+    )
+    if unit is not None:
+        return unit.display
+    return written.replace("{", "").replace("}", "").replace("_", " ")

@@ -18,6 +18,7 @@ import streamlit as st
 from carecoord.review.service import ReviewService
 from carecoord.settings import Settings
 from carecoord.wiring import Services, open_services
+from tools.clock import Clock
 from tools.errors import FhirError, PatientIsolationError
 from tools.fhir import FhirGateway
 from tools.record import PatientRecord
@@ -31,6 +32,12 @@ _PROCESS_SECRET = secrets.token_bytes(32)
 def console_settings() -> Settings:
     """Settings as `carecoord console` handed them over (`CARECOORD_*` variables and `.env`)."""
     return Settings()
+
+
+def clinic_clock() -> Clock:
+    """The clinic's clock from the settings (CARECOORD_NOW, CARECOORD_TIMEZONE): expiry and due dates use it."""
+    settings = console_settings()
+    return Clock(settings.timezone, settings.now)
 
 
 def services() -> Services:

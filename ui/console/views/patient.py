@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from tools.clock import Clock
+from tools.concepts.units import shown_unit
 from tools.errors import FhirError, PatientIsolationError
 from tools.views import Medication, Observation
 from ui.console.panel import PatientPanel
-from ui.console.services import patient_panel
+from ui.console.services import clinic_clock, patient_panel
 
 
 def show_patient(patient_id: str) -> None:
@@ -37,7 +39,8 @@ def _draw(panel: PatientPanel) -> None:
 
     st.markdown("**Active medications**")
     if panel.medications:
-        st.markdown("\n".join(_medication_line(m) for m in panel.medications))
+        clock = clinic_clock()
+        st.markdown("\n".join(_medication_line(m, clock) for m in panel.medications))
     else:
         st.caption("No active medications.")
 
@@ -56,7 +59,7 @@ def _draw(panel: PatientPanel) -> None:
         st.caption("No lab results on file.")
 
 
-def _medication_line(medication: Medication) -> str:
+def _medication_line(medication: Medication, clock: Clock) -> str:
     """`- **metformin 500 mg** — twice daily · 2 refills · valid to 2027-01-01` (expired in red)."""
     parts = [f"**{medication.name}**"]
     if medication.dosage:
@@ -68,12 +71,12 @@ def _medication_line(medication: Medication) -> str:
         )
     if medication.validity_end:
         valid = f"valid to {medication.validity_end:%Y-%m-%d}"
-        extras.append(f":red[{valid} (expired)]" if medication.refill_expired else valid)
+        extras.append(f":red[{valid} (expired)]" if medication.refill_expired(clock) else valid)
     return "- " + " ".join(parts) + (f" · {' · '.join(extras)}" if extras else "")
 
 
 def _lab_line(observation: Observation) -> str:
     """`- Hemoglobin A1c: **7.2 %** (2026-10-01)`."""
     when = f" ({observation.effective:%Y-%m-%d})" if observation.effective else ""
-    value = f"{observation.value} {observation.unit or ''}".strip()
+    value = f"{observation.value} {shown_unit(observation.unit)}".strip()
     return f"- {observation.name}: **{value}**{when}"
