@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 from rapidfuzz import fuzz
 
-from agent.text import normalise
-from tools.concepts import specialties
+from agent.text import contains_phrase, normalise
+from tools.concepts import MedicationClass, medication_classes, specialties
 from tools.views import Medication
 
 DRUG_NAMES_PATH = Path(__file__).parent / "grounding" / "drug_names.yaml"
@@ -84,6 +84,31 @@ def medications_of_form(message: str, medications: Sequence[Medication]) -> list
     """The patient's medications whose name holds a dose-form word the message uses (inhaler, pen, …)."""
     said = {_singular(word) for word in normalise(message).split() if word in DOSE_FORM_WORDS}
     return [m for m in medications if said & {_singular(word) for word in normalise(m.name).split()}]
+
+
+def classes_named(message: str) -> list[MedicationClass]:
+    """The medicine groups a message names ("my blood thinner", "my controller inhaler"), longest phrase first.
+
+    Where one group's phrase lies inside another's ("rescue" in "rescue inhaler"), both count; where a
+    message names a group and a dose form ("controller inhaler"), the group decides.
+    """
+    said = normalise(message)
+    return [c for c in medication_classes() if any(contains_phrase(said, name) for name in c.names)]
+
+
+def medications_of_class(message: str, medications: Sequence[Medication]) -> list[Medication]:
+    """The patient's medications in a group the message names (brands read as their generic)."""
+    groups = classes_named(message)
+    if not groups:
+        return []
+    generics = frozenset().union(*(c.generics for c in groups))
+    return [m for m in medications if generics & set(with_generics(m.name).replace("-", " ").split())]
+
+
+def narrows_medications(message: str) -> bool:
+    """Whether a message asks about a group or form of medicines rather than the whole list."""
+    words = set(normalise(message).split())
+    return bool(classes_named(message)) or bool(words & DOSE_FORM_WORDS)
 
 
 def _singular(word: str) -> str:

@@ -16,7 +16,13 @@ from agent.booking_window import booking_window
 from agent.grounding.lexicon import load_drug_lexicon
 from agent.immunization_facts import immunization_facts
 from agent.lab_search import find_results, find_series
-from agent.matching import LAB_CODES, match_medication, match_specialty, medications_of_form
+from agent.matching import (
+    LAB_CODES,
+    match_medication,
+    match_specialty,
+    medications_of_class,
+    medications_of_form,
+)
 from agent.models import Fact, ToolRequest
 from agent.order_tools import demographic_facts, lab_order, reading
 from agent.other_one import the_other
@@ -158,7 +164,11 @@ class Toolbox:
                     chosen = the_other(request.other_than, medications)
                 elif wanted:
                     chosen = [m for m in medications if match_medication(wanted, [m])]
-                    chosen = chosen or medications_of_form(wanted, medications)
+                    chosen = (
+                        chosen
+                        or medications_of_class(wanted, medications)
+                        or medications_of_form(wanted, medications)
+                    )
                 else:
                     chosen = medications
                 if not medications:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from agent.asks.models import Ask, RequestKind
 from agent.language.models import Analysis, Kind, Mention
 from tools.clock import TimeWindow
+from tools.concepts import medication_classes
 from tools.concepts.observations import observation_table
 
 RECORD_KINDS: tuple[Kind, ...] = (
@@ -21,7 +22,9 @@ RECORD_KINDS: tuple[Kind, ...] = (
     "demographic",
 )
 """Kinds of concept a record holds: asking about someone else's is asking for their record."""
-CLASS_WORDS = frozenset({"medications", "painkiller", "blood_thinner", "inhaler", "sleeping_pill"})
+CLASS_WORDS = frozenset(
+    {"medications", "painkiller", "inhaler", "sleeping_pill", *(c.id for c in medication_classes())}
+)
 """Medication words that name no one medicine ("my meds"): the planner asks which."""
 DEMOGRAPHIC_FACTS = {"own_age": "age", "date_of_birth": "date_of_birth"}
 """Demographic rows the Patient resource answers, and the fact each asks for. Plain `age` ("at what age

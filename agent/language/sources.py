@@ -10,7 +10,7 @@ import yaml
 
 from agent.language.models import Kind
 from agent.language.targets import TargetRule, register_source
-from tools.concepts import observation_table, specialties, vaccines
+from tools.concepts import medication_classes, observation_table, specialties, vaccines
 
 AGENT_DIR = Path(__file__).resolve().parent.parent
 TERMS_PATH = Path(__file__).with_name("data") / "terms.yaml"
@@ -78,6 +78,12 @@ def term_rules() -> Iterator[TargetRule]:
             yield TargetRule(concept_id, cast(Kind, kind), phrases=_strings(phrases), source="terms")
 
 
+def medication_class_rules() -> Iterator[TargetRule]:
+    """Medicine groups from `tools/concepts/medication_classes.yaml` (kind medication, id = the group's id)."""
+    for group in medication_classes():
+        yield TargetRule(group.id, "medication", phrases=group.names, source="medication_classes")
+
+
 def vaccine_rules() -> Iterator[TargetRule]:
     """Vaccines and their lay words from `tools/concepts/vaccines.yaml` (kind immunization, id = vaccine id)."""
     for vaccine in vaccines().values():
@@ -97,6 +103,7 @@ def red_flag_rules() -> Iterator[TargetRule]:
 register_source("observations", observation_rules)
 register_source("specialties", specialty_rules)
 register_source("vaccines", vaccine_rules)
+register_source("medication_classes", medication_class_rules)
 register_source("drug_names", drug_name_rules)
 register_source("terms", term_rules)
 register_source("policy", red_flag_rules)

@@ -93,8 +93,26 @@ class TargetMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         """Find targets; store them on `doc._.targets` in text order."""
-        doc._.targets = list(_longest_per_kind(TargetHit(h.payload, h.start, h.end) for h in self.index(doc)))
+        hits = list(_longest_per_kind(TargetHit(h.payload, h.start, h.end) for h in self.index(doc)))
+        doc._.targets = _without_names_inside_medicines(hits)
         return doc
+
+
+def _without_names_inside_medicines(hits: list[TargetHit]) -> list[TargetHit]:
+    """Drop a lab or vital named only as part of a longer medicine phrase ("blood pressure pills").
+
+    Kinds may overlap ("sugar is low" is a lab and a condition), but "my blood pressure meds" asks about
+    medicines, not readings.
+    """
+    medicines = [h for h in hits if h.key.kind == "medication"]
+
+    def inside(hit: TargetHit) -> bool:
+        return any(
+            m.start <= hit.start and hit.end <= m.end and (m.end - m.start) > (hit.end - hit.start)
+            for m in medicines
+        )
+
+    return [h for h in hits if not (h.key.kind == "lab_or_vital" and inside(h))]
 
 
 def _longest_per_kind(hits: Iterable[TargetHit]) -> Iterator[TargetHit]:

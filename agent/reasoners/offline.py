@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from agent.citations import CitationBook
 from agent.condition_topics import condition_table
 from agent.intents import IntentClassifier
-from agent.matching import match_lab, match_specialty, with_generics
+from agent.matching import match_lab, match_specialty, narrows_medications, with_generics
 from agent.models import AnswerSentence, ComposedAnswer, Intent, Plan, ToolRequest
 from agent.reasoners.base import ComposeRequest, PlanRequest
 from agent.responses import responses
@@ -111,7 +111,8 @@ class OfflineReasoner:
         guidance_query: str | None = None
         match intent:
             case "medication_list":
-                tools = [ToolRequest(tool="active_medications")]
+                narrowed = {"medication": question} if narrows_medications(question) else {}
+                tools = [ToolRequest(tool="active_medications", args=narrowed)]
             case "refill":
                 tools = [
                     ToolRequest(tool="draft_refill", args={"medication": mention}, other_than=other_than)

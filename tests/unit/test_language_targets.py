@@ -139,6 +139,7 @@ def test_shipped_sources_and_unknown_source() -> None:
         "observations",
         "specialties",
         "vaccines",
+        "medication_classes",
         "drug_names",
         "terms",
         "policy",

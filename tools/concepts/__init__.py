@@ -8,8 +8,10 @@ Public API:
     shown_unit(code)                               a record's unit as patients read it
     specialties()                                  specialties and the lay words for them
     vaccines()                                     vaccines, their CVX codes and lay words
+    medication_classes()                           medicine groups patients name ("my blood thinner")
 """
 
+from tools.concepts.medication_classes import MedicationClass, medication_classes
 from tools.concepts.observations import (
     ObservationConcept,
     ObservationTable,
@@ -24,6 +26,7 @@ from tools.concepts.vaccines import Vaccine, vaccines
 
 __all__ = [
     "ConceptMatch",
+    "MedicationClass",
     "ObservationConcept",
     "ObservationTable",
     "RecordCoding",
@@ -33,6 +36,7 @@ __all__ = [
     "Vaccine",
     "UnknownConceptError",
     "concept_of",
+    "medication_classes",
     "observation_table",
     "resolve_codings",
     "specialties",
