@@ -35,6 +35,11 @@ def screen() -> Iterator[SafetyScreen]:
         ("I took a whole bottle of pills", "overdose-poisoning"),
         ("sugar is 38 and I'm shaking and confused", "severe-hypoglycemia"),
         ("can you refill my lisinopril, also my face is drooping on one side", "stroke-signs"),
+        # BE-FAST in words no policy row held before: one arm that will not work, a face that cannot be felt.
+        ("my dad's words are all mixed up and his left arm won't work", "stroke-signs"),
+        ("I can't feel my face on one side", "stroke-signs"),
+        ("my mom's left arm went dead and her face looks funny", "stroke-signs"),
+        ("my 2-year-old swallowed one of my blood pressure pills", "child-ingestion"),
     ],
 )
 def test_emergencies_are_emergent(screen: SafetyScreen, message: str, flag: str) -> None:
@@ -62,6 +67,10 @@ def test_suicidal_thoughts_get_988(screen: SafetyScreen) -> None:
         "set me up with a lipid panel",
         "how's my ldl",
         "can you order a cbc for me",
+        "I can't find the words to thank you",
+        "I've had weakness in my legs for months from my neuropathy",
+        "what are my blood pressure meds?",
+        "my INR was 2.4, is that ok?",
     ],
 )
 def test_look_alikes_and_routine_are_not_emergent(screen: SafetyScreen, message: str) -> None:
@@ -85,6 +94,7 @@ def test_a_lab_name_beside_an_emergency_does_not_hide_it(screen: SafetyScreen, m
     [
         ("My sugar was 310 this morning, what should I do?", "very-high-blood-sugar"),
         ("my blood pressure is 185/125 but I feel fine", "very-high-blood-pressure"),
+        ("my INR was 6.2 at the pharmacy check today", "very-high-inr"),
     ],
 )
 def test_high_readings_are_urgent(screen: SafetyScreen, message: str, flag: str) -> None:
