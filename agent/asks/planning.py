@@ -23,6 +23,7 @@ from agent.matching import with_generics
 from agent.models import Plan, ToolRequest
 from agent.unknown_names import UNKNOWN_NAME_ARG, owned_unknown
 from agent.vocabulary import unknown_terms
+from tools.concepts import observation_table
 
 KEPT_WITH_ACTIONS = frozenset({"draft_booking", "draft_referral", "free_slots", "upcoming_appointments"})
 """Tools of the reasoner's plan that other asks of the same message may still need."""
@@ -47,6 +48,9 @@ READ_KINDS: dict[str, Kind] = {
     "allergies": "allergy",
 }
 """The record reads a message must name the subject of to keep, beside a sure record ask of another kind."""
+JUDGED = "latest"
+"""The `aggregate` row of judgement words ("is that good or bad?", "is that normal?"): the latest result,
+with what such a result means."""
 SURE = 0.9
 """Confidence of a plan the typed asks decided (they are rules over recognised concepts)."""
 
@@ -86,6 +90,14 @@ def _lab_tool(ask: Ask) -> ToolRequest:
     if ask.window is not None and ask.window.end is not None:
         args["end"] = ask.window.end.isoformat()
     return ToolRequest(tool="observations", args=args)
+
+
+def _judgement_query(ask: Ask) -> str:
+    """What to look up for "is that good or bad?" about a lab: what its results mean and its usual goal."""
+    assert ask.concept is not None
+    concept = observation_table().concepts.get(ask.concept.concept_id)
+    name = concept.display if concept is not None else ask.concept.text
+    return f"what does my {name} result mean, what is a normal or goal {name}"
 
 
 def _actions(decided: Plan, actions: list[Ask]) -> Plan:
@@ -179,8 +191,16 @@ def steer_by_asks(decided: Plan, asks: tuple[Ask, ...], analysis: Analysis) -> P
     if labs and (decided.intent not in GUIDANCE_INTENTS or not advice):
         tools = tuple(_lab_tool(a) for a in labs)
         others = tuple(t for t in decided.tools if t.tool not in SUPERSEDED)
-        guidance = decided.needs_guidance and decided.intent == "lab_result"
-        update = {"intent": "lab_result", "tools": (*tools, *others), "needs_guidance": guidance}
+        judged = [a for a in labs if a.aggregate == JUDGED and a.concept is not None]
+        guidance = (decided.needs_guidance and decided.intent == "lab_result") or bool(judged)
+        query = _judgement_query(judged[0]) if judged else decided.guidance_query
+        update = {
+            "intent": "lab_result",
+            "confidence": max(decided.confidence, SURE),
+            "tools": (*tools, *others),
+            "needs_guidance": guidance,
+            "guidance_query": query if guidance else None,
+        }
         return decided.model_copy(update=update)
     if any(a.kind == "guidance_question" for a in asks):
         return Plan(

@@ -181,7 +181,7 @@ class OfflineReasoner:
             sentences.append(AnswerSentence(text=fact.text, cites=(book.fact(fact),)))
         if request.plan.needs_guidance and not request.evidence.abstain:
             for passage, sentence in self._extract(
-                request.question, request.evidence.passages, request.evidence.conditions
+                _quoting_query(request), request.evidence.passages, request.evidence.conditions
             ):
                 sentences.append(AnswerSentence(text=sentence, cites=(book.passage(passage, sentence),)))
         substantive = any(not s.procedural for s in sentences) or intent in ("greeting", "out_of_scope")
@@ -227,6 +227,22 @@ class OfflineReasoner:
             picked = [*picked[: MAX_GUIDANCE_SENTENCES - 1], theirs[0]]
         chosen = sorted(picked, key=lambda i: (candidates[i][0], candidates[i][1]))
         return [(candidates[i][2], candidates[i][3]) for i in chosen]
+
+
+TOPICLESS_WORDS = 3
+"""A message with fewer content words than this ("is that good or bad?") names no topic of its own."""
+
+
+def _quoting_query(request: ComposeRequest) -> str:
+    """What quotes are chosen against: the message, plus the plan's query when the message names no topic.
+
+    "Is that good or bad?" after an A1c answer has no words to match a sentence on; the plan's query
+    ("what does my A1c result mean, what is a normal or goal A1c") has them.
+    """
+    query = request.plan.guidance_query
+    if query and len(_content_words(request.question)) < TOPICLESS_WORDS:
+        return f"{request.question} {query}"
+    return request.question
 
 
 _STOP = frozenset(
