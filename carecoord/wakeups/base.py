@@ -46,6 +46,9 @@ class Subscription:
 class Wakeups(Protocol):
     """Publish a thread's wake-ups; subscribe a stream to them."""
 
+    shared: bool
+    """Whether other processes' wake-ups arrive here (a broker), or only this process's."""
+
     def publish(self, thread_id: str, kind: WakeKind = "event") -> None:
         """Wake every stream of the thread (never raises: a lost wake-up costs one fallback interval)."""
         ...
@@ -65,6 +68,8 @@ class Wakeups(Protocol):
 
 class LocalWakeups:
     """This process's subscriptions; the shared channels deliver what they receive through it too."""
+
+    shared = False
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -42,6 +42,7 @@ class SharedWakeups:
     """Local delivery plus a broker; subclasses say how to send and how to listen."""
 
     name = "shared"
+    shared = True
 
     def __init__(self) -> None:
         self.local = LocalWakeups()

@@ -30,7 +30,7 @@ from carecoord.wakeups.redis import RedisWakeups
 from carecoord.wakeups.shared import SharedWakeups
 from ui.api.events import EscalationEvent, StatusEvent
 from ui.api.store import ThreadInfo, TranscriptStore
-from ui.api.stream import Follow, follow
+from ui.api.stream import LOCAL_DECISION_POLL_S, Follow, follow
 
 pytestmark = pytest.mark.integration
 
@@ -63,6 +63,10 @@ class Checkpoint:
 
 class Lossy(LocalWakeups):
     """A channel that loses every wake-up (a broker restart, a dropped connection)."""
+
+    def __init__(self, shared: bool) -> None:
+        super().__init__()
+        self.shared = shared
 
     def publish(self, thread_id: str, kind: WakeKind = "event") -> None:
         return None
@@ -177,10 +181,13 @@ def test_turn_progress_stored_by_another_worker_reaches_the_stream_at_once(
 
 
 @pytest.mark.parametrize("wanted", ["decision", "status"])
-def test_a_lost_wake_up_is_caught_by_the_fallback_read(store: TranscriptStore, wanted: str) -> None:
+@pytest.mark.parametrize("shared", [True, False], ids=["shared-channel", "local-channel"])
+def test_a_lost_wake_up_is_caught_by_the_fallback_read(
+    store: TranscriptStore, wanted: str, shared: bool
+) -> None:
     thread, checkpoint = _pending_escalation(store)
     fallback_s = 0.5
-    lossy = Lossy()
+    lossy = Lossy(shared)
     deps = Follow(store, checkpoint, lossy, fallback_s)
 
     def act() -> None:
@@ -194,6 +201,19 @@ def test_a_lost_wake_up_is_caught_by_the_fallback_read(store: TranscriptStore, w
     seconds = _seconds_until(deps, thread, wanted, act, lambda: True)
 
     assert seconds < fallback_s + 0.5, f"{wanted} took {seconds:.3f}s with a fallback of {fallback_s}s"
+
+
+def test_without_a_shared_channel_a_waiting_thread_still_sees_another_process_decide_within_a_second(
+    store: TranscriptStore,
+) -> None:
+    """The console or the review CLI cannot reach an in-process channel: while the thread waits for a
+    decision, the stream reads it about once a second (as before), not only on the 5 s fallback."""
+    thread, checkpoint = _pending_escalation(store)
+    deps = Follow(store, checkpoint, LocalWakeups(), FALLBACK_S)
+
+    seconds = _seconds_until(deps, thread, "decision", checkpoint.decide, lambda: True)
+
+    assert seconds < LOCAL_DECISION_POLL_S + 0.5 < FALLBACK_S, f"decision took {seconds:.3f}s"
 
 
 def test_a_closed_stream_stops_being_woken() -> None:
