@@ -96,7 +96,11 @@ class Settings(BaseSettings):
     """Proxy addresses whose `X-Forwarded-For` is believed (JSON list); none by default, so a client
     cannot pick its own address for the per-IP limit."""
     redis_url: str | None = None
-    """Rate-limit counters in Redis (shared by every worker); unset means in-process counters."""
+    """Rate-limit counters and stream wake-ups in Redis (shared by every worker); unset means in-process
+    counters, and wake-ups over PostgreSQL NOTIFY (a PostgreSQL database) or in-process only."""
+    stream_fallback_poll_s: float = Field(default=5.0, gt=0)
+    """How often an event stream re-reads the store without a wake-up: the safety net for a lost one
+    (and how a decision made in another process reaches a stream when no shared channel is set up)."""
     rate_limit_patient_per_min: int = 30
     """Sessions opened plus messages sent per patient per minute."""
     rate_limit_ip_per_min: int = 300

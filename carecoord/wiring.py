@@ -52,6 +52,9 @@ from carecoord.revocations import RevocationList
 from carecoord.settings import Settings
 from carecoord.sign_in import SignIn
 from carecoord.users import UserStore
+from carecoord.wakeups.base import LocalWakeups, Wakeups
+from carecoord.wakeups.postgres import PostgresWakeups
+from carecoord.wakeups.redis import RedisWakeups
 from tools.clock import Clock
 from tools.fhir import FhirGateway
 
@@ -133,6 +136,15 @@ def notify_channels(settings: Settings) -> list[Channel]:
         relay = SmtpRelay.from_url(settings.smtp_url)
         channels.append(EmailChannel(relay, settings.notify_email_from, recipients))
     return channels
+
+
+def wakeups(settings: Settings) -> Wakeups:
+    """The streams' wake-up channel: Redis when configured, else PostgreSQL's NOTIFY, else in-process."""
+    if settings.redis_url:
+        return RedisWakeups(settings.redis_url)
+    if settings.database_url and settings.sqlalchemy_url.startswith("postgresql"):
+        return PostgresWakeups(settings.sqlalchemy_url)
+    return LocalWakeups()
 
 
 def dispatch_config(settings: Settings) -> DispatchConfig:
@@ -231,8 +243,10 @@ class _Threads:
         return self._threads().is_waiting(thread_id, item_id)
 
     def deliver(self, patient_id: str, thread_id: str, decision: Decision) -> str:
-        """See `ThreadResumer.deliver`."""
-        return self._threads().deliver(patient_id, thread_id, decision)
+        """See `ThreadResumer.deliver`; wakes the thread's streams in every worker that shares the channel."""
+        said = self._threads().deliver(patient_id, thread_id, decision)
+        self._services.wakeups.publish(thread_id, "decision")
+        return said
 
     def delivered(self, thread_id: str, item_id: str) -> str | None:
         """See `ThreadResumer.delivered`."""
@@ -288,6 +302,13 @@ class Services:
         anchorer = Anchorer(self.anchor_audit, self.settings.audit_anchor_interval_min * 60).start()
         self._stack.callback(anchorer.stop)
         return anchorer
+
+    @cached_property
+    def wakeups(self) -> Wakeups:
+        """The channel that wakes event streams (this process's API, or another's) when a thread changes."""
+        channel = wakeups(self.settings)
+        self._stack.callback(channel.close)
+        return channel
 
     @cached_property
     def revocations(self) -> RevocationList:

@@ -86,6 +86,16 @@ def language_pipeline() -> Language:
     return build_pipeline()
 
 
+@lru_cache(maxsize=256)
+def _parsed(nlp: Language, text: str) -> Doc:
+    """The pipeline's parse of `text`, once per message: the screen and the planner both analyse it.
+
+    The parse does not depend on the clock (only resolving its time phrases does, in `analyze`), and
+    nothing changes a parsed Doc afterwards.
+    """
+    return nlp(text)
+
+
 def analyze(
     text: str,
     *,
@@ -98,7 +108,7 @@ def analyze(
     `clock` fixes "now" and the timezone (default: wall clock, UTC); `prefer` is the direction of ambiguous
     times: `past` for record questions, `future` for bookings ("in january").
     """
-    doc = (nlp or language_pipeline())(text[:MAX_CHARS])
+    doc = _parsed(nlp or language_pipeline(), text[:MAX_CHARS])
     return Analysis(
         text=doc.text,
         mentions=tuple(doc._.mentions or ()),

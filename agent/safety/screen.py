@@ -144,13 +144,16 @@ class SafetyScreen:
                 flag.id, self.policy.instructions(flag.instructions), f"red flag: {mention.text}"
             )
         for combo in self.policy.combinations:
+            # Concepts first: the drug class may read the patient's medications from the record (a FHIR
+            # call and a parse), which only a combination whose concepts are all present needs.
+            if not all(found.current.intersection(group) for group in combo.all_of):
+                continue
             if combo.requires_drug_class and not classes.has(combo.requires_drug_class):
                 continue
-            if all(found.current.intersection(group) for group in combo.all_of):
-                named = " + ".join(sorted(c for g in combo.all_of for c in found.current.intersection(g)))
-                return self._result(
-                    combo.id, self.policy.instructions(combo.instructions), f"combination: {named}"
-                )
+            named = " + ".join(sorted(c for g in combo.all_of for c in found.current.intersection(g)))
+            return self._result(
+                combo.id, self.policy.instructions(combo.instructions), f"combination: {named}"
+            )
         for quantity in found.readings:
             rule = reading_rule(self.policy, found, quantity)
             if rule is not None and rule.red_flag:

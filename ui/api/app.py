@@ -25,6 +25,7 @@ from carecoord.notify.dispatcher import Dispatcher
 from carecoord.outages import is_dependency_down
 from carecoord.revocations import RevocationList
 from carecoord.settings import Settings
+from carecoord.wakeups.base import Wakeups
 from carecoord.wiring import open_services, transcript_cipher
 from tools.fhir import FhirGateway
 from ui.api import demo, health, routes
@@ -34,7 +35,6 @@ from ui.api.headers import SecurityHeaders, content_security_policy
 from ui.api.limits import BodyLimit, Counter, IpRateLimit, MemoryCounter, RateLimiter, RedisCounter
 from ui.api.logs import RequestLog
 from ui.api.metrics import ApiMetrics
-from ui.api.notify import Notifier
 from ui.api.recovery import sweep_forever
 from ui.api.state import ApiState
 from ui.api.store import TranscriptStore
@@ -59,6 +59,11 @@ class ApiServices(Protocol):
     @property
     def dispatcher(self) -> Dispatcher:
         """The process's notification dispatcher (run on a background thread while the app serves)."""
+        ...
+
+    @property
+    def wakeups(self) -> Wakeups:
+        """The channel that wakes the thread's event streams (shared by workers when configured)."""
         ...
 
     def chat(self, reasoner: str | None = None) -> ChatService:
@@ -124,8 +129,7 @@ def create_app(settings: Settings, services_for: ServicesFactory = open_services
             services.start_anchoring()
             service = services.chat()
             metrics = ApiMetrics(CollectorRegistry())
-            notifier = Notifier()
-            turns = TurnRunner(service, store, metrics, notifier, settings.api_turn_threads)
+            turns = TurnRunner(service, store, metrics, services.wakeups, settings.api_turn_threads)
             app.state.api = ApiState(
                 settings=settings,
                 service=service,
@@ -135,7 +139,7 @@ def create_app(settings: Settings, services_for: ServicesFactory = open_services
                 revocations=RevocationList(services.engine),
                 limiter=limiter,
                 metrics=metrics,
-                notifier=notifier,
+                wakeups=services.wakeups,
                 turns=turns,
             )
             stop_dispatch = services.dispatcher.start()  # every worker dispatches; row claims keep it once

@@ -8,9 +8,19 @@ new line once as a `decision` event (a unique key per line makes concurrent watc
 
 from __future__ import annotations
 
-from agent.service import ChatService
+from typing import Protocol
+
+from agent.state import TurnState
 from ui.api.events import DecisionEvent, EscalationEvent, StoredEvent
 from ui.api.store import ThreadInfo, TranscriptStore
+
+
+class ThreadStates(Protocol):
+    """Where a thread's state is read (the chat service)."""
+
+    def state(self, thread_id: str) -> TurnState:
+        """The thread's current state."""
+        ...
 
 
 def awaiting(store: TranscriptStore, thread_id: str) -> list[str]:
@@ -24,7 +34,7 @@ def awaiting(store: TranscriptStore, thread_id: str) -> list[str]:
     ]
 
 
-def sync_decisions(service: ChatService, store: TranscriptStore, thread: ThreadInfo) -> list[StoredEvent]:
+def sync_decisions(service: ThreadStates, store: TranscriptStore, thread: ThreadInfo) -> list[StoredEvent]:
     """Store decisions the thread has and the transcript lacks; returns the new events.
 
     Reads the thread only while an escalation of the thread is still waiting, so idle threads cost

@@ -40,7 +40,7 @@ async def send_message(api: StateDep, thread: WriteThreadDep, message: MessageIn
     stored = await anyio.to_thread.run_sync(api.store.begin_turn, thread, MessageEvent(text=message.text))
     if stored is None:
         raise ApiError(409, "turn_in_progress", "Wait for the answer to your last message first.")
-    api.notifier.poke(thread.id)
+    api.wakeups.publish(thread.id)
     api.turns.start(thread, message.text)
     return MessageAccepted(
         thread_id=thread.id, message_id=stored.id, events=f"/v1/threads/{thread.id}/events"
@@ -73,7 +73,8 @@ async def stream_events(
 @router.get("/threads/{thread_id}", response_model=ThreadHistory)
 async def history(api: StateDep, thread: ThreadDep) -> ThreadHistory:
     """The thread's messages, answers, escalations and decisions, oldest first."""
-    await anyio.to_thread.run_sync(sync_decisions, api.service, api.store, thread)
+    if await anyio.to_thread.run_sync(sync_decisions, api.service, api.store, thread):
+        api.wakeups.publish(thread.id)  # open streams show the newly stored decision now
     events = await anyio.to_thread.run_sync(api.store.events, thread.id, 0, HISTORY_TYPES)
     current = await anyio.to_thread.run_sync(api.store.thread, thread.id)
     return ThreadHistory(

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from agent.service import ChatService
 from carecoord.revocations import RevocationList
 from carecoord.settings import Settings
+from carecoord.wakeups.base import Wakeups
 from tools.fhir import FhirGateway
 from ui.api.auth import TokenService
 from ui.api.limits import RateLimiter
 from ui.api.metrics import ApiMetrics
-from ui.api.notify import Notifier
 from ui.api.store import TranscriptStore
 from ui.api.turns import TurnRunner
 
@@ -30,5 +30,6 @@ class ApiState:
     """Revoked token ids, shared by every process through the database."""
     limiter: RateLimiter
     metrics: ApiMetrics
-    notifier: Notifier
+    wakeups: Wakeups
+    """Wakes the event streams of a thread in every worker sharing the channel."""
     turns: TurnRunner

@@ -25,10 +25,10 @@ from agent.result import ChatResult
 from agent.service import ChatService
 from agent.state import TurnState
 from carecoord.outages import MESSAGES, classify
+from carecoord.wakeups.base import Wakeups
 from tools.errors import FhirError, PatientIsolationError
 from ui.api.events import AnswerEvent, ErrorEvent, EscalationEvent, StatusEvent, ThreadEvent
 from ui.api.metrics import ApiMetrics
-from ui.api.notify import Notifier
 from ui.api.status import plan_lines, status_lines
 from ui.api.store import INTERRUPTED, LEASE_RENEW_S, ThreadInfo, TranscriptStore
 
@@ -51,13 +51,13 @@ class TurnRunner:
         service: ChatService,
         store: TranscriptStore,
         metrics: ApiMetrics,
-        notifier: Notifier,
+        wakeups: Wakeups,
         threads: int,
     ) -> None:
         self.service = service
         self.store = store
         self.metrics = metrics
-        self.notifier = notifier
+        self.wakeups = wakeups
         self.pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="turn")
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -75,7 +75,7 @@ class TurnRunner:
 
     async def _emit(self, thread: ThreadInfo, event: ThreadEvent) -> None:
         await asyncio.to_thread(self.store.append, thread, event)
-        self.notifier.poke(thread.id)
+        self.wakeups.publish(thread.id)
 
     def resume(self, thread: ThreadInfo) -> None:
         """Finish, in the background, a turn a dead worker left half-done (its lock now held here).
@@ -113,7 +113,7 @@ class TurnRunner:
             lease.cancel()
             if not finished:
                 await self._release(thread)
-            self.notifier.poke(thread.id)
+            self.wakeups.publish(thread.id)
 
     async def _hold_lease(self, thread: ThreadInfo) -> None:
         """Renew the turn's lock for as long as the turn is this process's business.
