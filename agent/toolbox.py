@@ -2,7 +2,8 @@
 
 Both reasoners go through here, so slot filling (which medication, which specialty), drafting and the
 wording of record facts are the same whichever model planned the turn. Every fact carries the resource
-it was read from; that is its citation.
+it was read from; that is its citation. The tools it runs are the catalogue's (`agent/tool_catalogue.yaml`);
+a unit test keeps `_run_one`'s cases equal to it.
 """
 
 from __future__ import annotations

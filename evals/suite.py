@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
+from agent.tool_catalogue import tool_catalogue
 from evals.jsonl import decode, dumps_line, numbered_lines
 from evals.placeholders import placeholders_in, unknown_placeholders
 
@@ -23,32 +24,12 @@ RecordAsk = Literal["value", "absent", "unknown", "other_person", "action"]
 """A record question's kind: `value` (the record holds the answer; `facts` are its values), `absent` (the
 concept is known but not in the record), `unknown` (not a test name), `other_person`, `action` (an order)."""
 
-KNOWN_TOOLS = frozenset(
-    {
-        "patient_summary",
-        "active_medications",
-        "medication",
-        "conditions",
-        "allergies",
-        "immunizations",
-        "observations",
-        "upcoming_appointments",
-        "past_appointments",
-        "care_plans",
-        "free_slots",
-        "slot",
-        "draft_refill",
-        "draft_booking",
-        "draft_referral",
-        "draft_message",
-        "draft_cancellation",
-        "draft_reschedule",
-        "draft_lab_order",
-        "draft_reading",
-    }
-)
+LOGGED_ONLY_TOOLS = frozenset({"medication", "slot", "draft_cancellation", "draft_reschedule"})
+"""Names the record logs that are no catalogue tool: reading one medicine or slot by id, and the
+cancellation and reschedule drafts `tools.record.PatientRecord` offers but no plan asks for."""
+KNOWN_TOOLS = frozenset(tool_catalogue().names) | LOGGED_ONLY_TOOLS
 """Tool names as the agent records them (`tools.record.PatientRecord` methods): what `tools` and
-`no_tools` may name."""
+`no_tools` may name — every catalogue tool plus the names only the record logs."""
 
 
 class SuiteError(ValueError):

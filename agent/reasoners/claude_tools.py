@@ -1,161 +1,47 @@
 """The tools Claude may ask for while planning, described for the model, and how its picks become a Plan.
 
-One tool per read/draft tool the toolbox runs, with the arguments `agent.toolbox` actually reads. None
-takes a patient id: the record is bound to the session's patient before the model sees anything.
+One tool per read/draft tool in the catalogue (`agent/tool_catalogue.yaml`: its doc and the arguments
+`agent.toolbox` actually reads). None takes a patient id: the record is bound to the session's patient
+before the model sees anything.
 `set_intent` carries the classification itself (intent, confidence, whether vetted guidance is
 needed), so the whole plan comes back as tool_use blocks in one reply.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal, cast, get_args
+from typing import cast, get_args
 
 import yaml
 from anthropic.types import Message, ToolParam, ToolUseBlock
 
 from agent.intents import INTENTS_PATH
-from agent.matching import LAB_CODES, SPECIALTY_WORDS
 from agent.models import DraftTool, Intent, Plan, ReadTool, ToolRequest
 from agent.reasoners.base import ReasonerError
-from tools.concepts import vaccines
+from agent.tool_catalogue import CatalogueTool, tool_catalogue
 
 SET_INTENT = "set_intent"
 MAX_TOOLS = 4
 """More record reads than this in one turn is a confused plan; the rest are dropped."""
-KNOWN_TOOLS: frozenset[str] = frozenset(get_args(ReadTool) + get_args(DraftTool))
 KNOWN_INTENTS: tuple[str, ...] = get_args(Intent)
 
-_LABS = ", ".join(f"{code} ({name})" for code, (name, _) in LAB_CODES.items())
-_SPECIALTIES = ", ".join(SPECIALTY_WORDS)
+
+def tool_param(tool: CatalogueTool) -> ToolParam:
+    """A catalogue tool as a Messages-API tool definition."""
+    properties: dict[str, object] = {
+        arg.name: {"type": arg.type, "description": arg.doc} for arg in tool.args
+    }
+    required = [arg.name for arg in tool.args if arg.required]
+    return {
+        "name": tool.name,
+        "description": tool.doc,
+        "input_schema": {"type": "object", "properties": properties, "required": required},
+    }
 
 
-@dataclass(frozen=True)
-class Arg:
-    """One argument of a tool, always optional unless `required`."""
-
-    name: str
-    description: str
-    required: bool = False
-    type: Literal["string", "integer"] = "string"
-
-
-@dataclass(frozen=True)
-class ToolSpec:
-    """A tool as the model sees it."""
-
-    name: ReadTool | DraftTool
-    description: str
-    args: tuple[Arg, ...] = ()
-
-    def param(self) -> ToolParam:
-        """The Messages-API tool definition."""
-        properties: dict[str, object] = {
-            arg.name: {"type": arg.type, "description": arg.description} for arg in self.args
-        }
-        required = [arg.name for arg in self.args if arg.required]
-        return {
-            "name": self.name,
-            "description": self.description,
-            "input_schema": {"type": "object", "properties": properties, "required": required},
-        }
-
-
-MEDICATION = Arg("medication", "The medicine as the patient names it (brand or generic), e.g. 'Glucophage'.")
-SPECIALTY = Arg("specialty", f"Clinic specialty, one of: {_SPECIALTIES}.")
-PRACTITIONER = Arg("practitioner", "A clinician's name when the patient asks for someone in particular.")
-REASON = Arg("reason", "The patient's reason in their own words, one short sentence.")
-
-TOOL_SPECS: tuple[ToolSpec, ...] = (
-    ToolSpec(
-        "patient_summary",
-        "The patient's name, birth date and sex as recorded. Give `fact` = `age` or `date_of_birth` when "
-        "the patient asks how old they are or their date of birth (age is computed on the clinic's clock).",
-        (Arg("fact", "`age` or `date_of_birth`, when that is what the patient asks."),),
-    ),
-    ToolSpec(
-        "active_medications",
-        "The patient's active prescriptions with dosage instructions. Give `medication` to narrow to "
-        "one medicine (this also returns its refills left and validity).",
-        (MEDICATION,),
-    ),
-    ToolSpec("conditions", "Active problems on the patient's problem list."),
-    ToolSpec("allergies", "Recorded allergies and intolerances, with reactions."),
-    ToolSpec(
-        "immunizations",
-        "Vaccinations the record shows as given, newest first. Give `vaccine` to narrow to one.",
-        (Arg("vaccine", f"Vaccine id, one of: {', '.join(vaccines())} (`any` for the whole history)."),),
-    ),
-    ToolSpec(
-        "observations",
-        "The patient's most recent lab results and vitals. Without `code` or `concept`, the latest five of "
-        "any kind. With `concept`, the test is found however the record codes it, and `aggregate` asks for "
-        "the result before the latest or a number worked out from every result in the window.",
-        (
-            Arg("code", f"LOINC code of one test: {_LABS}."),
-            Arg(
-                "concept",
-                "Concept id of one lab or vital from our concept table (potassium, glucose, weight).",
-            ),
-            Arg(
-                "aggregate",
-                "`previous`, `average`, `lowest`, `highest` or `trend`; leave out for the latest.",
-            ),
-            Arg("start", "Start of the asked window, ISO 8601 (e.g. 2026-11-30T00:00:00+00:00)."),
-            Arg("end", "End of the asked window, ISO 8601; leave out for now."),
-        ),
-    ),
-    ToolSpec(
-        "upcoming_appointments",
-        "The patient's booked visits from now on, soonest first.",
-        (Arg("limit", "How many to return (1 unless the patient asks for more).", type="integer"),),
-    ),
-    ToolSpec("past_appointments", "The patient's most recent past visit."),
-    ToolSpec("care_plans", "The patient's active care plans and their planned activities."),
-    ToolSpec(
-        "free_slots",
-        "Open appointment times in the next 30 days, to show the patient before booking.",
-        (SPECIALTY, PRACTITIONER),
-    ),
-    ToolSpec(
-        "draft_refill",
-        "Draft a refill request for a medicine the patient already takes. Nothing is sent: a clinician "
-        "reviews and approves it first.",
-        (Arg("medication", MEDICATION.description, required=True),),
-    ),
-    ToolSpec(
-        "draft_booking",
-        "Draft a booking of the first open time that fits. Nothing is booked until a clinician approves.",
-        (SPECIALTY, PRACTITIONER, REASON),
-    ),
-    ToolSpec(
-        "draft_referral",
-        "Draft a referral to a specialist for a clinician to review. Nothing is sent until approved.",
-        (Arg("specialty", SPECIALTY.description, required=True), Arg("reason", REASON.description, True)),
-    ),
-    ToolSpec(
-        "draft_message",
-        "Draft a message to the care team (e.g. to cancel or move a visit). A clinician reads it first.",
-        (Arg("text", "The message for the care team, in plain words, one or two sentences.", True),),
-    ),
-    ToolSpec(
-        "draft_lab_order",
-        "Draft a lab or test order the patient asks for, for a clinician to review. Nothing is ordered "
-        "until approved.",
-        (Arg("test", "The test as the patient names it, e.g. 'A1c'.", True), REASON),
-    ),
-    ToolSpec(
-        "draft_reading",
-        "Draft a reading the patient took and asks to have recorded (a preliminary Observation a clinician "
-        "reviews).",
-        (
-            Arg("concept", "What was measured, e.g. 'blood pressure', 'weight', 'glucose'.", True),
-            Arg("value", "The number as the patient gave it; blood pressure as '118/77'.", True),
-            Arg("unit", "The unit when the patient gave one, e.g. 'kg', 'mg/dL'."),
-        ),
-    ),
-)
+TOOL_SPECS: tuple[ToolParam, ...] = tuple(tool_param(tool) for tool in tool_catalogue().tools)
+"""One definition per catalogue tool, in catalogue order."""
+KNOWN_TOOLS: frozenset[str] = frozenset(tool_catalogue().names)
 
 
 @lru_cache(maxsize=1)
@@ -197,7 +83,7 @@ def set_intent_param() -> ToolParam:
 
 def tool_params() -> list[ToolParam]:
     """Every tool for the plan call; the last carries the prompt-cache breakpoint."""
-    params = [spec.param() for spec in TOOL_SPECS] + [set_intent_param()]
+    params = [*TOOL_SPECS, set_intent_param()]
     params[-1] = {**params[-1], "cache_control": {"type": "ephemeral"}}
     return params
 

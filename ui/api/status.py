@@ -1,4 +1,8 @@
-"""Status lines derived from what the turn is doing (its plan, tools and escalation)."""
+"""Status lines derived from what the turn is doing (its plan, tools and escalation).
+
+The turn-wide lines live in `status.yaml`; each tool's line lives with the tool in the catalogue
+(`agent/tool_catalogue.yaml`), so a new tool cannot ship without one.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,13 @@ import yaml
 from pydantic import BaseModel
 
 from agent.models import Plan
+from agent.tool_catalogue import tool_catalogue
 
 STATUS_FILE = Path(__file__).with_name("status.yaml")
 
 
 class StatusLines(BaseModel):
-    """The copy in `status.yaml`."""
+    """The copy in `status.yaml`, plus each catalogue tool's line in `tools`."""
 
     reading: str
     guidance: str
@@ -25,7 +30,8 @@ class StatusLines(BaseModel):
 @lru_cache(maxsize=1)
 def status_lines() -> StatusLines:
     """The status copy, loaded once."""
-    return StatusLines.model_validate(yaml.safe_load(STATUS_FILE.read_text(encoding="utf-8")))
+    turn_lines = yaml.safe_load(STATUS_FILE.read_text(encoding="utf-8"))
+    return StatusLines.model_validate({**turn_lines, "tools": tool_catalogue().status_lines()})
 
 
 def plan_lines(plan: Plan) -> list[str]:
