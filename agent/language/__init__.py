@@ -13,8 +13,9 @@ modules without paying for spaCy, torch or sklearn, which only a turn needs.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from agent.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from agent.language.models import (
@@ -55,11 +56,7 @@ _HOMES: dict[str, str] = {
 """Exported name → the module it lives in."""
 
 
-def __getattr__(name: str) -> object:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(home), name)
+__getattr__ = lazy_exports(__name__, _HOMES)
 
 
 __all__ = [
