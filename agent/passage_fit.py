@@ -76,11 +76,11 @@ def for_their_conditions(
     if not kept_about:
         return ConditionFit(tuple(passages))
     allowed = theirs | table.named_in(question)
-    rivalled = table.groups(set().union(*kept_about) & theirs)
+    theirs_about = set().union(*kept_about) & theirs
+    rivalled = table.groups(theirs_about)
 
     def stays(keys: set[str]) -> bool:
         return not keys or bool(keys & allowed) or not table.groups(keys) <= rivalled
 
     kept = tuple(p for p, keys in zip(passages, about, strict=True) if stays(keys))
-    relevant = sorted(set().union(*kept_about) & theirs)
-    return ConditionFit(kept, tuple(relevant))
+    return ConditionFit(kept, tuple(sorted(theirs_about)))
