@@ -13,21 +13,8 @@ import pytest
 
 from agent.condition_topics import condition_table
 from agent.passage_fit import for_their_conditions
-from knowledge.passage import Passage
+from tests.fixtures.views import passage
 from tools.views import Condition, SourceResource
-
-
-def _passage(article: str, *topics: str) -> Passage:
-    return Passage(
-        id=f"{article}-1",
-        article_id=article,
-        title=article,
-        section="",
-        text="…",
-        score=0.9,
-        guideline="g",
-        topics=topics,
-    )
 
 
 def _problem(name: str, icd10: str | None = None) -> Condition:
@@ -35,14 +22,14 @@ def _problem(name: str, icd10: str | None = None) -> Condition:
     return Condition(source=source, name=name, icd10=icd10, clinical_status="active", onset=date(2020, 1, 1))
 
 
-COPD_FLARE = _passage("copd-flare-action-plan", "respiratory", "copd", "flare-up")
-ASTHMA_PLAN = _passage("asthma-action-plan", "respiratory", "asthma", "action-plan")
-INHALERS = _passage("inhaler-technique", "respiratory", "inhalers", "asthma", "copd")
-GENERAL = _passage("taking-medicines-safely", "medications")
-HF_SIGNS = _passage("heart-failure-warning-signs", "heart", "heart-failure", "warning-signs")
-DIABETES_PAIN = _passage("pain-relief-with-diabetes", "pain", "diabetes", "kidney-health", "nsaids")
-CKD_NSAIDS = _passage("ckd-and-nsaids", "kidney", "ckd", "nsaids")
-OLDER_PAIN = _passage("pain-relief-older-adults", "pain", "older-adults", "nsaids")
+COPD_FLARE = passage("copd-flare-action-plan", "respiratory", "copd", "flare-up")
+ASTHMA_PLAN = passage("asthma-action-plan", "respiratory", "asthma", "action-plan")
+INHALERS = passage("inhaler-technique", "respiratory", "inhalers", "asthma", "copd")
+GENERAL = passage("taking-medicines-safely", "medications")
+HF_SIGNS = passage("heart-failure-warning-signs", "heart", "heart-failure", "warning-signs")
+DIABETES_PAIN = passage("pain-relief-with-diabetes", "pain", "diabetes", "kidney-health", "nsaids")
+CKD_NSAIDS = passage("ckd-and-nsaids", "kidney", "ckd", "nsaids")
+OLDER_PAIN = passage("pain-relief-older-adults", "pain", "older-adults", "nsaids")
 
 
 @pytest.mark.parametrize(

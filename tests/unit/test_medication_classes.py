@@ -8,32 +8,28 @@ import pytest
 
 from agent.language import analyze
 from agent.matching import medications_of_class, narrows_medications
-from tools.views import Medication, SourceResource
-
-
-def _taking(name: str, n: int) -> Medication:
-    source = SourceResource(resource_type="MedicationRequest", id=f"m{n}", json_body={})
-    return Medication(
-        source=source,
-        name=name,
-        rxnorm=None,
-        status="active",
-        dosage=None,
-        refills_allowed=1,
-        validity_end=None,
-        authored_on=date(2026, 1, 1),
-        quantity=None,
-    )
-
+from tests.fixtures.views import medication
 
 MEDICINES = [
-    _taking("warfarin 5 mg oral tablet", 1),
-    _taking("Eliquis 5 mg tablet", 2),  # a brand, read as apixaban
-    _taking("furosemide 40 mg oral tablet", 3),
-    _taking("fluticasone propionate 44 mcg/actuation inhaler", 4),
-    _taking("albuterol 90 mcg/actuation inhaler", 5),
-    _taking("fluticasone-salmeterol 250-50 mcg inhalation powder", 6),
-    _taking("metformin 1000 mg oral tablet", 7),
+    medication("warfarin 5 mg oral tablet", "m1", refills_allowed=1, authored_on=date(2026, 1, 1)),
+    medication(
+        "Eliquis 5 mg tablet", "m2", refills_allowed=1, authored_on=date(2026, 1, 1)
+    ),  # a brand, read as apixaban
+    medication("furosemide 40 mg oral tablet", "m3", refills_allowed=1, authored_on=date(2026, 1, 1)),
+    medication(
+        "fluticasone propionate 44 mcg/actuation inhaler",
+        "m4",
+        refills_allowed=1,
+        authored_on=date(2026, 1, 1),
+    ),
+    medication("albuterol 90 mcg/actuation inhaler", "m5", refills_allowed=1, authored_on=date(2026, 1, 1)),
+    medication(
+        "fluticasone-salmeterol 250-50 mcg inhalation powder",
+        "m6",
+        refills_allowed=1,
+        authored_on=date(2026, 1, 1),
+    ),
+    medication("metformin 1000 mg oral tablet", "m7", refills_allowed=1, authored_on=date(2026, 1, 1)),
 ]
 
 

@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 from agent.passage_fit import for_this_patient, generics_of
-from knowledge.passage import Passage
+from tests.fixtures.views import passage
 
-
-def _passage(article: str, *topics: str) -> Passage:
-    return Passage(
-        id=f"{article}-1",
-        article_id=article,
-        title=article,
-        section="",
-        text="…",
-        score=0.9,
-        guideline="g",
-        topics=topics,
-    )
-
-
-WARFARIN = _passage("missed-dose-warfarin", "anticoagulation", "warfarin", "missed-dose")
-APIXABAN = _passage("missed-dose-apixaban", "anticoagulation", "apixaban", "missed-dose")
-GENERAL = _passage("taking-medicines-safely", "medications")
+WARFARIN = passage("missed-dose-warfarin", "anticoagulation", "warfarin", "missed-dose")
+APIXABAN = passage("missed-dose-apixaban", "anticoagulation", "apixaban", "missed-dose")
+GENERAL = passage("taking-medicines-safely", "medications")
 ON_WARFARIN = ["warfarin 5 mg oral tablet", "metformin 500 mg oral tablet"]
 
 

@@ -7,23 +7,14 @@ from datetime import date
 import pytest
 
 from carecoord.settings import Settings
+from tests.fixtures.views import medication
 from tools.clock import Clock
-from tools.views import Medication, SourceResource
+from tools.views import Medication
 from ui.console.views.patient import _medication_line
 
 
 def _medication(validity_end: date) -> Medication:
-    return Medication(
-        source=SourceResource(resource_type="MedicationRequest", id="m1", json_body={}),
-        name="metformin 500 MG Oral Tablet",
-        rxnorm=None,
-        status="active",
-        dosage=None,
-        refills_allowed=2,
-        validity_end=validity_end,
-        authored_on=None,
-        quantity=None,
-    )
+    return medication("metformin 500 MG Oral Tablet", "m1", refills_allowed=2, validity_end=validity_end)
 
 
 @pytest.fixture

@@ -7,29 +7,15 @@ ingredient: two metformin orders) are the ones meant. Only when none shares it a
 from __future__ import annotations
 
 from agent.other_one import the_other
-from tools.views import Medication, SourceResource
+from tests.fixtures.views import medication
+from tools.views import Medication
 
-
-def _medication(name: str) -> Medication:
-    return Medication(
-        source=SourceResource(resource_type="MedicationRequest", id=name.split()[0], json_body={}),
-        name=name,
-        rxnorm=None,
-        status="active",
-        dosage=None,
-        refills_allowed=None,
-        validity_end=None,
-        authored_on=None,
-        quantity=None,
-    )
-
-
-ALBUTEROL = _medication("albuterol 90 mcg/actuation inhaler")
-FLUTICASONE = _medication("fluticasone propionate 44 mcg/actuation inhaler")
-METFORMIN = _medication("metformin 500 mg oral tablet")
-METFORMIN_ER = _medication("metformin 1000 mg extended release oral tablet")
-GLARGINE = _medication("insulin glargine 100 units/mL pen injector")
-LISPRO = _medication("insulin lispro 100 units/mL pen injector")
+ALBUTEROL = medication("albuterol 90 mcg/actuation inhaler")
+FLUTICASONE = medication("fluticasone propionate 44 mcg/actuation inhaler")
+METFORMIN = medication("metformin 500 mg oral tablet")
+METFORMIN_ER = medication("metformin 1000 mg extended release oral tablet")
+GLARGINE = medication("insulin glargine 100 units/mL pen injector")
+LISPRO = medication("insulin lispro 100 units/mL pen injector")
 MEDICINES = [METFORMIN, ALBUTEROL, GLARGINE, FLUTICASONE, LISPRO, METFORMIN_ER]
 
 

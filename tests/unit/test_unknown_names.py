@@ -15,7 +15,7 @@ from agent.language import analyze
 from agent.models import Plan, ToolRequest
 from agent.responses import responses
 from agent.unknown_names import named_in_record
-from tools.views import Medication, SourceResource
+from tests.fixtures.views import medication
 
 
 @pytest.mark.parametrize(
@@ -49,23 +49,8 @@ def test_an_unknown_own_name_reads_the_medicines_for_it(message: str, intent: st
     assert [(t.tool, t.args) for t in steered.tools] == [("active_medications", {"unknown_name": name})]
 
 
-def _medication(name: str) -> Medication:
-    source = SourceResource(resource_type="MedicationRequest", id=name.split()[0], json_body={})
-    return Medication(
-        source=source,
-        name=name,
-        rxnorm=None,
-        status="active",
-        dosage=None,
-        refills_allowed=None,
-        validity_end=None,
-        authored_on=None,
-        quantity=None,
-    )
-
-
 def test_a_name_is_found_only_among_the_patients_own_medicines() -> None:
-    record = [_medication("metformin 500 MG Oral Tablet"), _medication("glibbertine 5 MG Oral Tablet")]
+    record = [medication("metformin 500 MG Oral Tablet"), medication("glibbertine 5 MG Oral Tablet")]
     assert [m.name for m in named_in_record("glibbertine", record)] == ["glibbertine 5 MG Oral Tablet"]
     assert named_in_record("snorfase", record) == []
 
