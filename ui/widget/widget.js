@@ -206,13 +206,14 @@
     });
     this.onResize = function () { self.fit(); };
     window.addEventListener("resize", this.onResize);
-    // The host page moves its own controls (options load, text wraps, fonts arrive): fit again then.
-    this.refit = null;
+    // The host page moves its own controls (options load, text wraps, fonts arrive): fit again then, in the
+    // observer's own callback (a microtask, after the change and before the next paint or page task), so the
+    // panel never sits over a control for a frame. The observer already batches a burst of changes into one
+    // call, and fit() only changes the widget's own nodes, which this observer ignores.
     if (window.MutationObserver) {
       this.pageWatch = new MutationObserver(function (changes) {
         var outside = changes.some(function (change) { return !self.root.contains(change.target); });
-        if (!outside || self.panel.hidden || self.refit !== null) return;
-        self.refit = window.requestAnimationFrame(function () { self.refit = null; self.fit(); });
+        if (outside && !self.panel.hidden) self.fit();
       });
       this.pageWatch.observe(document.body, { childList: true, subtree: true, characterData: true });
     }
